@@ -1,0 +1,474 @@
+// Package store persists the inbox in SQL. SQLite (modernc.org/sqlite, pure Go, WAL) is
+// the embedded default; the contract every implementation meets is inbox.Store, checked
+// by storetest.Run.
+//
+// Algorithm: one writer connection owned by one goroutine, and a pool of read-only
+// connections. Callers of Write queue their functions; the writer takes every function
+// waiting (up to MaxBatch), runs each inside its own SAVEPOINT within one IMMEDIATE
+// transaction, and commits once (group commit). A function that fails rolls back to its
+// savepoint only. When the commit fails, every function of the batch gets the error.
+// With WAL, readers never block the writer nor each other.
+//
+// Limits: one process per database file (SQLite's lock refuses a second writer after
+// busy_timeout); synchronous=NORMAL, the default, survives a process crash but may lose
+// the last transactions on power loss (set synchronous: full to trade throughput for
+// that).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/frontdeskhq/frontdesk/inbox"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Config is the store section of the configuration.
+type Config struct {
+	// Path of the SQLite database file; relative paths are under the data folder.
+	Path string `yaml:"path"`
+	// Synchronous is SQLite's synchronous mode: normal or full.
+	Synchronous string `yaml:"synchronous"`
+	// MaxBatch caps how many Write calls share one transaction.
+	MaxBatch int `yaml:"max_batch"`
+	// ReadConnections is the size of the read pool.
+	ReadConnections int `yaml:"read_connections"`
+}
+
+// Defaults for Config.
+const (
+	DefaultPath        = "frontdesk.db"
+	DefaultSynchronous = "normal"
+	// DefaultMaxBatch: beyond about a hundred writes per commit the fsync is amortised
+	// and a bigger batch only adds latency to its first caller.
+	DefaultMaxBatch = 128
+)
+
+// WithDefaults fills zero fields.
+func (c Config) WithDefaults() Config {
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	if c.Synchronous == "" {
+		c.Synchronous = DefaultSynchronous
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.ReadConnections == 0 {
+		c.ReadConnections = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	return c
+}
+
+// Validate reports the first unusable setting.
+func (c Config) Validate() error {
+	switch {
+	case c.Synchronous != "normal" && c.Synchronous != "full":
+		return fmt.Errorf("store.synchronous: %q is not normal or full", c.Synchronous)
+	case c.MaxBatch < 1 || c.MaxBatch > 10000:
+		return errors.New("store.max_batch: must be between 1 and 10000")
+	case c.ReadConnections < 1:
+		return errors.New("store.read_connections: must be at least 1")
+	}
+	return nil
+}
+
+// ErrClosed is returned by a store used after Close.
+var ErrClosed = errors.New("store: closed")
+
+// SQLite is the embedded store. Safe for concurrent use.
+type SQLite struct {
+	log   *slog.Logger
+	cfg   Config
+	wdb   *sql.DB
+	rdb   *sql.DB
+	wconn *sql.Conn
+	// wstmts caches prepared statements of the writer connection; only the writer
+	// goroutine (and Open/Migrate before it starts) touches it.
+	wstmts map[string]*sql.Stmt
+	rmu    sync.Mutex
+	rstmts map[string]*sql.Stmt
+
+	reqs      chan *writeReq
+	closeMu   sync.RWMutex
+	closed    bool
+	closing   chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+var _ inbox.Store = (*SQLite)(nil)
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(context.Context, inbox.Tx) error
+	done chan error
+}
+
+// Open opens (creating if needed) the database at cfg.Path, relative to dataDir, applies
+// pending migrations and starts the writer.
+func Open(ctx context.Context, cfg Config, dataDir string, logger *slog.Logger) (*SQLite, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	path := cfg.Path
+	if !filepath.IsAbs(path) && path != ":memory:" {
+		path = filepath.Join(dataDir, path)
+	}
+	pragmas := []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		"synchronous(" + strings.ToUpper(cfg.Synchronous) + ")",
+		"foreign_keys(ON)",
+		"temp_store(MEMORY)",
+	}
+	dsn := func(extra ...string) string {
+		v := url.Values{}
+		for _, p := range append(pragmas, extra...) {
+			v.Add("_pragma", p)
+		}
+		return "file:" + path + "?" + v.Encode()
+	}
+	s := &SQLite{
+		log:     logger.With("component", "store"),
+		cfg:     cfg,
+		wstmts:  map[string]*sql.Stmt{},
+		rstmts:  map[string]*sql.Stmt{},
+		reqs:    make(chan *writeReq, cfg.MaxBatch*4),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	var err error
+	if s.wdb, err = sql.Open("sqlite", dsn()); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetConnMaxLifetime(0)
+	if s.wconn, err = s.wdb.Conn(ctx); err != nil {
+		s.wdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.wconn.Close()
+		s.wdb.Close()
+		return nil, err
+	}
+	if s.rdb, err = sql.Open("sqlite", dsn("query_only(1)")); err != nil {
+		s.wconn.Close()
+		s.wdb.Close()
+		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
+	}
+	s.rdb.SetMaxOpenConns(cfg.ReadConnections)
+	s.rdb.SetMaxIdleConns(cfg.ReadConnections)
+	go s.writer()
+	return s, nil
+}
+
+// Migrate applies the embedded migrations not yet applied, each in its own transaction,
+// and returns the versions it applied. Open calls it; it must not run concurrently with
+// writes.
+func (s *SQLite) Migrate(ctx context.Context) ([]int, error) {
+	if _, err := s.wconn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`); err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := s.wconn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: migrate: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	files, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	sort.Strings(files)
+	var done []int
+	for _, f := range files {
+		base := filepath.Base(f)
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return done, fmt.Errorf("store: migration %s: name must start with its number", base)
+		}
+		if applied[v] {
+			continue
+		}
+		body, err := migrationFiles.ReadFile(f)
+		if err != nil {
+			return done, fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if err := s.migrateOne(ctx, v, string(body)); err != nil {
+			return done, fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		s.log.Info("migration applied", "version", v)
+		done = append(done, v)
+	}
+	return done, nil
+}
+
+func (s *SQLite) migrateOne(ctx context.Context, version int, body string) error {
+	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	if _, err := s.wconn.ExecContext(ctx, body); err != nil {
+		s.wconn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	if _, err := s.wconn.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, version); err != nil {
+		s.wconn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	_, err := s.wconn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// Write implements inbox.Store with group commit.
+func (s *SQLite) Write(ctx context.Context, fn func(context.Context, inbox.Tx) error) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	// The read lock orders enqueueing before Close: once Close holds the lock, nothing
+	// new can be queued behind the writer's final drain.
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.reqs <- req:
+		s.closeMu.RUnlock()
+	case <-ctx.Done():
+		s.closeMu.RUnlock()
+		return ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the writer skips functions
+	// whose context is done, but one already running decides the truth.
+	return <-req.done
+}
+
+// writer is the single goroutine that owns the write connection.
+func (s *SQLite) writer() {
+	defer close(s.done)
+	batch := make([]*writeReq, 0, s.cfg.MaxBatch)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.reqs:
+		case <-s.closing:
+			// Drain what was queued before Close, then stop.
+			for {
+				select {
+				case r := <-s.reqs:
+					batch = append(batch[:0], r)
+					s.drain(&batch)
+					s.runBatch(batch)
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+		s.drain(&batch)
+		s.runBatch(batch)
+	}
+}
+
+func (s *SQLite) drain(batch *[]*writeReq) {
+	for len(*batch) < s.cfg.MaxBatch {
+		select {
+		case r := <-s.reqs:
+			*batch = append(*batch, r)
+		default:
+			return
+		}
+	}
+}
+
+// runBatch executes one group-committed transaction.
+func (s *SQLite) runBatch(batch []*writeReq) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	fail := func(err error) {
+		for i, r := range batch {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+			r.done <- errs[i]
+		}
+	}
+	if _, err := s.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		fail(fmt.Errorf("store: begin: %w", err))
+		return
+	}
+	useSavepoints := len(batch) > 1
+	anyOK := false
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if useSavepoints {
+			if _, err := s.exec(ctx, "SAVEPOINT w"); err != nil {
+				s.rollback()
+				fail(fmt.Errorf("store: savepoint: %w", err))
+				return
+			}
+		}
+		err := s.call(r)
+		if err != nil {
+			errs[i] = err
+			if !useSavepoints {
+				s.rollback()
+				fail(nil)
+				return
+			}
+			if _, rerr := s.exec(ctx, "ROLLBACK TO w"); rerr != nil {
+				s.rollback()
+				fail(fmt.Errorf("store: rollback to savepoint: %w", rerr))
+				return
+			}
+		} else {
+			anyOK = true
+		}
+		if useSavepoints {
+			if _, err := s.exec(ctx, "RELEASE w"); err != nil {
+				s.rollback()
+				fail(fmt.Errorf("store: release savepoint: %w", err))
+				return
+			}
+		}
+	}
+	if !anyOK {
+		s.rollback()
+		fail(nil)
+		return
+	}
+	if _, err := s.exec(ctx, "COMMIT"); err != nil {
+		s.rollback()
+		fail(fmt.Errorf("store: commit: %w", err))
+		return
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+// call runs one function, turning a panic into an error so one bad caller cannot take
+// the writer (and every other caller) down.
+func (s *SQLite) call(r *writeReq) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic in write function", "panic", fmt.Sprint(p))
+			err = fmt.Errorf("store: write function panicked: %v", p)
+		}
+	}()
+	return r.fn(r.ctx, &tx{s: s})
+}
+
+func (s *SQLite) rollback() {
+	if _, err := s.wconn.ExecContext(context.Background(), "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction") {
+		s.log.Error("rollback failed", "err", err)
+	}
+}
+
+// exec runs a statement on the writer connection through the statement cache.
+func (s *SQLite) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := s.wstmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (s *SQLite) wstmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.wstmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.wconn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	s.wstmts[query] = st
+	return st, nil
+}
+
+// rstmt returns a prepared statement of the read pool.
+func (s *SQLite) rstmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	if st, ok := s.rstmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.rdb.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	s.rstmts[query] = st
+	return st, nil
+}
+
+// DeleteOutboxBelow implements inbox.Store.
+func (s *SQLite) DeleteOutboxBelow(ctx context.Context, id uint64) (int64, error) {
+	var n int64
+	err := s.Write(ctx, func(ctx context.Context, _ inbox.Tx) error {
+		res, err := s.exec(ctx, `DELETE FROM outbox WHERE id < ?`, int64(id))
+		if err != nil {
+			return fmt.Errorf("store: delete outbox: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// Ping implements inbox.Store.
+func (s *SQLite) Ping(ctx context.Context) error {
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close stops accepting writes, finishes the queued ones and closes the database.
+func (s *SQLite) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.closeMu.Lock()
+		s.closed = true
+		s.closeMu.Unlock()
+		close(s.closing)
+		<-s.done
+		for _, st := range s.wstmts {
+			st.Close()
+		}
+		for _, st := range s.rstmts {
+			st.Close()
+		}
+		// A passive checkpoint keeps the WAL file small for the next start.
+		s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+		err = errors.Join(s.wconn.Close(), s.wdb.Close(), s.rdb.Close())
+	})
+	return err
+}
