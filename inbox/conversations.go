@@ -425,20 +425,48 @@ func (s *Service) Message(ctx context.Context, actor User, id int64) (Message, e
 	return m, nil
 }
 
-// MessageForDelivery returns message id, its conversation and contact, for the
-// outbound worker (no permission check: the worker acts for the hub).
-func (s *Service) MessageForDelivery(ctx context.Context, id int64) (Message, Conversation, Contact, error) {
-	m, err := s.store.Message(ctx, id)
-	if err != nil {
-		return m, Conversation{}, Contact{}, fmt.Errorf("inbox: message %d: %w", id, err)
+// Outgoing is an outbound message with what a channel needs to deliver it.
+type Outgoing struct {
+	Message      Message
+	Conversation Conversation
+	Contact      Contact
+	// Thread lists the external ids of the conversation's earlier messages (inbound and
+	// delivered outbound), oldest first: email threads on them.
+	Thread []string
+	// Author is the agent who wrote the message, when known.
+	Author User
+}
+
+// OutgoingMessage returns message id with its delivery context, for the outbound worker
+// (no permission check: the worker acts for the hub).
+func (s *Service) OutgoingMessage(ctx context.Context, id int64) (Outgoing, error) {
+	var o Outgoing
+	var err error
+	if o.Message, err = s.store.Message(ctx, id); err != nil {
+		return o, fmt.Errorf("inbox: message %d: %w", id, err)
 	}
-	c, err := s.store.Conversation(ctx, m.ConversationID)
-	if err != nil {
-		return m, c, Contact{}, fmt.Errorf("inbox: conversation %d: %w", m.ConversationID, err)
+	if o.Conversation, err = s.store.Conversation(ctx, o.Message.ConversationID); err != nil {
+		return o, fmt.Errorf("inbox: conversation %d: %w", o.Message.ConversationID, err)
 	}
-	ct, err := s.store.Contact(ctx, c.ContactID)
-	if err != nil {
-		return m, c, ct, fmt.Errorf("inbox: contact %d: %w", c.ContactID, err)
+	if o.Contact, err = s.store.Contact(ctx, o.Conversation.ContactID); err != nil {
+		return o, fmt.Errorf("inbox: contact %d: %w", o.Conversation.ContactID, err)
 	}
-	return m, c, ct, nil
+	if o.Message.AuthorUserID != 0 {
+		if o.Author, err = s.store.User(ctx, o.Message.AuthorUserID); err != nil && !errors.Is(err, ErrNotFound) {
+			return o, fmt.Errorf("inbox: author %d: %w", o.Message.AuthorUserID, err)
+		}
+	}
+	msgs, err := s.store.Messages(ctx, o.Conversation.ID)
+	if err != nil {
+		return o, fmt.Errorf("inbox: thread of %d: %w", o.Conversation.ID, err)
+	}
+	for _, m := range msgs {
+		if m.ID == id {
+			break
+		}
+		if m.ExternalID != "" && (m.Kind == KindIn || m.Kind == KindOut) {
+			o.Thread = append(o.Thread, m.ExternalID)
+		}
+	}
+	return o, nil
 }

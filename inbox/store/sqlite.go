@@ -105,6 +105,7 @@ type SQLite struct {
 	rmu    sync.Mutex
 	rstmts map[string]*sql.Stmt
 
+	onCommit  func()
 	reqs      chan *writeReq
 	closeMu   sync.RWMutex
 	closed    bool
@@ -121,9 +122,17 @@ type writeReq struct {
 	done chan error
 }
 
+// Option changes how Open sets the store up.
+type Option func(*SQLite)
+
+// WithCommitHook calls fn after every committed transaction, from the writer goroutine;
+// fn must not block (a non-blocking send on a channel of capacity 1 is the intended use:
+// waking the outbox relay).
+func WithCommitHook(fn func()) Option { return func(s *SQLite) { s.onCommit = fn } }
+
 // Open opens (creating if needed) the database at cfg.Path, relative to dataDir, applies
 // pending migrations and starts the writer.
-func Open(ctx context.Context, cfg Config, dataDir string, logger *slog.Logger) (*SQLite, error) {
+func Open(ctx context.Context, cfg Config, dataDir string, logger *slog.Logger, opts ...Option) (*SQLite, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -154,6 +163,9 @@ func Open(ctx context.Context, cfg Config, dataDir string, logger *slog.Logger) 
 		reqs:    make(chan *writeReq, cfg.MaxBatch*4),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	var err error
 	if s.wdb, err = sql.Open("sqlite", dsn()); err != nil {
@@ -369,6 +381,9 @@ func (s *SQLite) runBatch(batch []*writeReq) {
 		s.rollback()
 		fail(fmt.Errorf("store: commit: %w", err))
 		return
+	}
+	if s.onCommit != nil {
+		s.onCommit()
 	}
 	for i, r := range batch {
 		r.done <- errs[i]
