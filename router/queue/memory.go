@@ -371,7 +371,8 @@ func (b *MemoryBus) LastID(_ context.Context, stream string) (uint64, error) {
 	return s.lastID, nil
 }
 
-// Trim implements Bus. It copies the retained entries so the dropped ones can be freed.
+// Trim implements Bus. It clears the dropped entries so their payloads can be freed; the
+// array behind them goes at the next growth of the stream.
 func (b *MemoryBus) Trim(_ context.Context, stream string, below uint64) error {
 	if b.closed.Load() {
 		return ErrClosed
@@ -383,8 +384,9 @@ func (b *MemoryBus) Trim(_ context.Context, stream string, below uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i := sort.Search(len(s.entries), func(i int) bool { return s.entries[i].ID >= below })
-	if i > 0 {
-		s.entries = append([]Message(nil), s.entries[i:]...)
+	clear(s.entries[:i])
+	if s.entries = s.entries[i:]; len(s.entries) == 0 {
+		s.entries = nil
 	}
 	return nil
 }
