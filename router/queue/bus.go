@@ -17,11 +17,16 @@
 //   - Watermark(group) is the lowest ID the group has not acknowledged; every entry below it
 //     is done for that group. Trim never removes an entry at or above a watermark the caller
 //     passes, and callers pass the minimum over every group.
+//
+// MemoryBus implements the contract in process (the embedded default) and RedisBus on
+// Redis Streams (several instances); each states its limits. Consumer runs one member of a
+// group over any Bus: read, handle, acknowledge, and keep going through failures.
 package queue
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -102,6 +107,21 @@ const (
 	// (each at least a visibility timeout apart) before it is parked for a person to look at.
 	DefaultMaxAttempts = 8
 )
+
+// Validate reports what is wrong with o. Zero fields are valid: they take the defaults.
+func (o Options) Validate() error {
+	var errs []error
+	if o.VisibilityTimeout < 0 || (o.VisibilityTimeout > 0 && o.VisibilityTimeout < time.Millisecond) {
+		errs = append(errs, fmt.Errorf("visibility timeout %v, want 0 (default) or at least 1ms", o.VisibilityTimeout))
+	}
+	if o.MaxAttempts < 0 {
+		errs = append(errs, fmt.Errorf("max attempts %d is negative", o.MaxAttempts))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("queue: options: %w", err)
+	}
+	return nil
+}
 
 // withDefaults fills zero fields of o.
 func (o Options) withDefaults() Options {
