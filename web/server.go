@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,8 +61,22 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// URL returns the hub's public base URL, without a trailing slash.
+func (c Config) URL() string {
+	if c.PublicURL != "" {
+		return strings.TrimSuffix(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
+}
+
 // Validate reports the first unusable setting.
 func (c Config) Validate() error {
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("server.public_url: %q is not an http(s) URL", c.PublicURL)
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("server.addr: %q is not host:port: %w", c.Addr, err)
 	}

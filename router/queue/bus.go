@@ -17,11 +17,16 @@
 //   - Watermark(group) is the lowest ID the group has not acknowledged; every entry below it
 //     is done for that group. Trim never removes an entry at or above a watermark the caller
 //     passes, and callers pass the minimum over every group.
+//
+// MemoryBus implements the contract in process (the embedded default) and RedisBus on
+// Redis Streams (several instances); each states its limits. Consumer runs one member of a
+// group over any Bus: read, handle, acknowledge, and keep going through failures.
 package queue
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -53,7 +58,8 @@ type GroupStats struct {
 // Bus is an event log with consumer groups. Implementations are safe for concurrent use.
 type Bus interface {
 	// Publish appends msgs, in order, to stream. Messages whose ID is not above the
-	// stream's last ID are skipped silently (already published).
+	// stream's last ID are skipped silently (already published). A message with the ID 0
+	// is an error, and then nothing is published.
 	Publish(ctx context.Context, stream string, msgs ...Message) error
 	// EnsureGroup creates group on stream, positioned at the oldest retained entry, if it
 	// does not exist. It is idempotent.
@@ -61,6 +67,7 @@ type Bus interface {
 	// Read returns up to max deliveries for consumer in group: entries pending longer than
 	// the visibility timeout first, then new entries. When there are none it waits up to
 	// block for new ones, then returns an empty slice. It creates the group if needed.
+	// max must be positive. Once ctx is done it returns an error wrapping ctx.Err().
 	Read(ctx context.Context, stream, group, consumer string, max int, block time.Duration) ([]Delivery, error)
 	// Ack marks entries done for group. Acknowledging an unknown or already acknowledged ID
 	// is not an error.
@@ -68,13 +75,15 @@ type Bus interface {
 	// Watermark returns the lowest ID that group has not acknowledged yet: every entry
 	// below it is done for the group. A group that does not exist has watermark 0.
 	Watermark(ctx context.Context, stream, group string) (uint64, error)
-	// Stats returns the lag and pending count of group.
+	// Stats returns the lag and pending count of group; zero for a group that does not
+	// exist.
 	Stats(ctx context.Context, stream, group string) (GroupStats, error)
 	// LastID returns the highest ID ever published to stream (0 for a new or lost stream).
 	LastID(ctx context.Context, stream string) (uint64, error)
 	// Trim drops entries with ID below the given one.
 	Trim(ctx context.Context, stream string, below uint64) error
-	// DeadLetters returns up to max entries moved to stream's dead-letter list, oldest first.
+	// DeadLetters returns up to max entries moved to stream's dead-letter list, oldest
+	// first, each with the Attempt it had reached. max must be positive.
 	DeadLetters(ctx context.Context, stream string, max int) ([]Delivery, error)
 	// Ping reports whether the bus is reachable.
 	Ping(ctx context.Context) error
@@ -99,6 +108,21 @@ const (
 	DefaultMaxAttempts = 8
 )
 
+// Validate reports what is wrong with o. Zero fields are valid: they take the defaults.
+func (o Options) Validate() error {
+	var errs []error
+	if o.VisibilityTimeout < 0 || (o.VisibilityTimeout > 0 && o.VisibilityTimeout < time.Millisecond) {
+		errs = append(errs, fmt.Errorf("visibility timeout %v, want 0 (default) or at least 1ms", o.VisibilityTimeout))
+	}
+	if o.MaxAttempts < 0 {
+		errs = append(errs, fmt.Errorf("max attempts %d is negative", o.MaxAttempts))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("queue: options: %w", err)
+	}
+	return nil
+}
+
 // withDefaults fills zero fields of o.
 func (o Options) withDefaults() Options {
 	if o.VisibilityTimeout <= 0 {
@@ -112,3 +136,16 @@ func (o Options) withDefaults() Options {
 
 // ErrClosed is returned by a Bus used after Close.
 var ErrClosed = errors.New("queue: bus closed")
+
+// errZeroID rejects a Publish of the ID 0, which LastID reserves for "nothing published".
+var errZeroID = errors.New("message ID is 0")
+
+// checkIDs returns errZeroID if a message has the ID 0.
+func checkIDs(msgs []Message) error {
+	for _, m := range msgs {
+		if m.ID == 0 {
+			return errZeroID
+		}
+	}
+	return nil
+}
