@@ -214,4 +214,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-
