@@ -38,9 +38,11 @@ func testConcurrent(t *testing.T, newBus factory) {
 
 	var mu sync.Mutex
 	got := map[string]map[uint64]int{} // group -> ID -> deliveries
+	for group := range groups {
+		got[group] = map[uint64]int{} // before any consumer starts: they read got
+	}
 	deadline := time.Now().Add(patience)
 	for group, consumers := range groups {
-		got[group] = map[uint64]int{}
 		for c := range consumers {
 			consumer := fmt.Sprintf("c%d", c)
 			wg.Go(func() {
@@ -74,10 +76,14 @@ func testConcurrent(t *testing.T, newBus factory) {
 		t.Errorf("LastID = %d, want %d", last, n)
 	}
 	for group := range groups {
+		var wrong []string
 		for id := uint64(1); id <= n; id++ {
 			if c := got[group][id]; c != 1 {
-				t.Errorf("group %q got entry %d %d times, want once", group, id, c)
+				wrong = append(wrong, fmt.Sprintf("%d (%d times)", id, c))
 			}
+		}
+		if len(wrong) > 0 {
+			t.Errorf("group %q got %d entries other than exactly once, first %v", group, len(wrong), wrong[:min(10, len(wrong))])
 		}
 		if w := watermark(t, bus, group); w != n+1 {
 			t.Errorf("Watermark(%q) = %d, want %d", group, w, n+1)
