@@ -21,12 +21,13 @@ import (
 )
 
 type apiFixture struct {
-	srv    *httptest.Server
-	svc    *inbox.Service
-	tokens map[string]string // email -> token
+	srv     *httptest.Server
+	handler http.Handler
+	svc     *inbox.Service
+	tokens  map[string]string // email -> token
 }
 
-func newAPI(t *testing.T, checks ...Check) *apiFixture {
+func newAPI(t testing.TB, checks ...Check) *apiFixture {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -42,7 +43,7 @@ func newAPI(t *testing.T, checks ...Check) *apiFixture {
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}
-	f := &apiFixture{srv: httptest.NewServer(s.Handler()), svc: svc, tokens: map[string]string{}}
+	f := &apiFixture{srv: httptest.NewServer(s.Handler()), handler: s.Handler(), svc: svc, tokens: map[string]string{}}
 	t.Cleanup(f.srv.Close)
 	for _, u := range []struct {
 		email string

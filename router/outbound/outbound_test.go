@@ -1,0 +1,208 @@
+package outbound
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/frontdeskhq/frontdesk/channels"
+	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/inbox/blob"
+	"github.com/frontdeskhq/frontdesk/inbox/store"
+	"github.com/frontdeskhq/frontdesk/router/queue"
+)
+
+// recorder is a Sender that records what it is asked to send and answers with the
+// errors queued in fail.
+type recorder struct {
+	mu   sync.Mutex
+	sent []channels.Outbound
+	fail []error
+}
+
+func (r *recorder) Send(_ context.Context, out channels.Outbound) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.fail) > 0 {
+		err := r.fail[0]
+		r.fail = r.fail[1:]
+		return "", err
+	}
+	r.sent = append(r.sent, out)
+	return "<sent-" + string(rune('a'+len(r.sent))) + "@hub>", nil
+}
+
+type fixture struct {
+	svc    *inbox.Service
+	agent  inbox.User
+	email  *recorder
+	worker *Worker
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	st, err := store.Open(ctx, store.Config{}, dir, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b, _ := blob.Open(filepath.Join(dir, "blobs"))
+	svc := inbox.New(st, b, inbox.Config{}, log)
+	agent, err := svc.CreateUser(ctx, inbox.NewUser{Email: "camille@x.fr", Name: "Camille Martin", Role: inbox.RoleAgent, Password: "motdepasse-solide"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	return &fixture{svc: svc, agent: agent, email: rec,
+		worker: New(svc, map[string]channels.Sender{channels.Email: rec}, 3, log)}
+}
+
+// reply ingests a message on channel and answers it; it returns the event the outbox
+// holds for the reply.
+func (f *fixture) reply(t *testing.T, channel string, from channels.Identity, note bool) (inbox.Message, queue.Delivery) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := f.svc.Ingest(ctx, channels.Envelope{Channel: channel, ExternalID: "<in-" + from.Value + ">", From: from, Subject: "Horaires", Text: "Bonjour"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.svc.Reply(ctx, f.agent, res.ConversationID, inbox.ReplyInput{Text: "Nous sommes ouverts de 9 h à 17 h.", Note: note})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(inbox.BusEvent{ConversationID: res.ConversationID, MessageID: m.ID, Kind: m.Kind, Channel: channel})
+	return m, queue.Delivery{Message: queue.Message{ID: uint64(m.ID), Type: inbox.TopicMessageCreated, Payload: payload}, Attempt: 1}
+}
+
+func (f *fixture) status(t *testing.T, id int64) (string, string, string) {
+	t.Helper()
+	m, err := f.svc.Message(context.Background(), f.agent, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.DeliveryStatus, m.DeliveryError, m.ExternalID
+}
+
+func handle(f *fixture, d queue.Delivery) error {
+	errs := f.worker.Handle(context.Background(), []queue.Delivery{d})
+	if errs == nil {
+		return nil
+	}
+	return errs[0]
+}
+
+func TestDeliversAndRecords(t *testing.T) {
+	f := newFixture(t)
+	m, d := f.reply(t, channels.Email, channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr", Name: "Marie"}, false)
+	if err := handle(f, d); err != nil {
+		t.Fatalf("Handle() = %v", err)
+	}
+	st, _, ext := f.status(t, m.ID)
+	if st != inbox.DeliverySent || ext == "" {
+		t.Fatalf("after delivery: status %q external id %q, want sent with the provider's id", st, ext)
+	}
+	if len(f.email.sent) != 1 {
+		t.Fatalf("Send called %d times, want 1", len(f.email.sent))
+	}
+	out := f.email.sent[0]
+	if out.To.Value != "marie@example.fr" || out.Subject != "Re: Horaires" || out.AuthorName != "Camille Martin" ||
+		out.InReplyTo != "<in-marie@example.fr>" || !slices.Equal(out.References, []string{"<in-marie@example.fr>"}) {
+		t.Fatalf("Outbound = %+v", out)
+	}
+	// The same event again (redelivery) sends nothing more.
+	if err := handle(f, d); err != nil || len(f.email.sent) != 1 {
+		t.Fatalf("redelivered event: Handle() = %v, %d sends; want nil and still 1", err, len(f.email.sent))
+	}
+}
+
+func TestFailures(t *testing.T) {
+	f := newFixture(t)
+	from := func(v string) channels.Identity { return channels.Identity{Kind: channels.KindEmail, Value: v} }
+
+	m, d := f.reply(t, channels.Email, from("perm@example.fr"), false)
+	f.email.fail = []error{channels.Permanent(errors.New("550 5.1.1 no such user"))}
+	if err := handle(f, d); err != nil {
+		t.Fatalf("permanent failure: Handle() = %v, want nil (acknowledged)", err)
+	}
+	if st, reason, _ := f.status(t, m.ID); st != inbox.DeliveryFailed || reason != "550 5.1.1 no such user" {
+		t.Fatalf("permanent failure recorded as %q %q", st, reason)
+	}
+
+	m, d = f.reply(t, channels.Email, from("temp@example.fr"), false)
+	f.email.fail = []error{errors.New("421 try later")}
+	if err := handle(f, d); err == nil {
+		t.Fatal("temporary failure: Handle() = nil, want an error so the bus redelivers")
+	}
+	if st, _, _ := f.status(t, m.ID); st != inbox.DeliveryQueued {
+		t.Fatalf("after a temporary failure status = %q, want still queued", st)
+	}
+	d.Attempt = 2
+	if err := handle(f, d); err != nil {
+		t.Fatalf("retry: Handle() = %v", err)
+	}
+	if st, _, _ := f.status(t, m.ID); st != inbox.DeliverySent {
+		t.Fatalf("after a successful retry status = %q", st)
+	}
+
+	m, d = f.reply(t, channels.Email, from("last@example.fr"), false)
+	f.email.fail = []error{errors.New("connection refused")}
+	d.Attempt = 3
+	if err := handle(f, d); err != nil {
+		t.Fatalf("last attempt: Handle() = %v, want nil", err)
+	}
+	if st, reason, _ := f.status(t, m.ID); st != inbox.DeliveryFailed || reason != "gave up after 3 attempts: connection refused" {
+		t.Fatalf("last attempt recorded as %q %q", st, reason)
+	}
+}
+
+func TestChannelsWithoutSender(t *testing.T) {
+	f := newFixture(t)
+	m, d := f.reply(t, channels.API, channels.Identity{Kind: channels.KindAPI, Value: "crm-77"}, false)
+	if err := handle(f, d); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, _ := f.status(t, m.ID); st != inbox.DeliveryStored {
+		t.Fatalf("API reply status = %q, want stored (integrations fetch it)", st)
+	}
+	m, d = f.reply(t, channels.SMS, channels.Identity{Kind: channels.KindPhone, Value: "+33612345678"}, false)
+	if err := handle(f, d); err != nil {
+		t.Fatal(err)
+	}
+	if st, reason, _ := f.status(t, m.ID); st != inbox.DeliveryFailed || reason != "no sender configured for channel sms" {
+		t.Fatalf("SMS reply without an SMS sender = %q %q", st, reason)
+	}
+}
+
+func TestIgnoresWhatIsNotAReply(t *testing.T) {
+	f := newFixture(t)
+	_, note := f.reply(t, channels.Email, channels.Identity{Kind: channels.KindEmail, Value: "n@example.fr"}, true)
+	batch := []queue.Delivery{
+		note,
+		{Message: queue.Message{ID: 1, Type: inbox.TopicConversationCreated, Payload: []byte(`{}`)}},
+		{Message: queue.Message{ID: 2, Type: inbox.TopicMessageCreated, Payload: []byte(`not json`)}},
+		{Message: queue.Message{ID: 3, Type: inbox.TopicMessageCreated, Payload: []byte(`{"message_id":999999,"kind":"out"}`)}},
+	}
+	if errs := f.worker.Handle(context.Background(), batch); errs != nil {
+		t.Fatalf("Handle(notes, other events, garbage, erased message) = %v, want all acknowledged", errs)
+	}
+	if len(f.email.sent) != 0 {
+		t.Fatalf("Send called %d times for a note and other events", len(f.email.sent))
+	}
+}
+
+func TestBuildWithoutAddress(t *testing.T) {
+	_, err := build(inbox.Outgoing{Conversation: inbox.Conversation{Channel: channels.Email},
+		Contact: inbox.Contact{Identities: []inbox.Identity{{Kind: channels.KindPhone, Value: "+33612345678"}}}})
+	if err == nil {
+		t.Fatal("build() for an email conversation whose contact has no email = nil error")
+	}
+}
