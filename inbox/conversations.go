@@ -370,7 +370,7 @@ func (s *Service) Reply(ctx context.Context, actor User, id int64, in ReplyInput
 				changed = append(changed, "status")
 			}
 		}
-		if err := tx.UpdateConversation(ctx, &c); err != nil {
+		if err := tx.UpdateActivity(ctx, &c); err != nil {
 			return fmt.Errorf("inbox: reply to %d: %w", id, err)
 		}
 		if changed != nil {

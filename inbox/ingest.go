@@ -70,19 +70,17 @@ func (s *Service) Ingest(ctx context.Context, env channels.Envelope) (res Ingest
 		msg.HTML = ""
 		msg.Warnings = append(msg.Warnings, "html part too large, plain text kept")
 	}
-	msg.Attachments, msg.Warnings, err = s.storeAttachments(ctx, env.Attachments, msg.Warnings)
+	attachments, warnings, err := s.storeAttachments(ctx, env.Attachments, msg.Warnings)
 	if err != nil {
 		return res, err
 	}
+	msg.Warnings, msg.Attachments = warnings, attachments
 
 	err = s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
+		// No look-up of the external id first: the unique index refuses a second copy
+		// at CreateMessage, whose ErrDuplicate rolls this function back and turns the
+		// call into a replay. One query less on every message.
 		res = IngestResult{}
-		if m, err := tx.MessageByExternalID(ctx, env.Channel, env.ExternalID); err == nil {
-			res = IngestResult{MessageID: m.ID, ConversationID: m.ConversationID, ContactID: m.ContactID, Duplicate: true}
-			return nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("inbox: ingest: find message: %w", err)
-		}
 		contact, err := s.resolveContact(ctx, tx, from, env.Language, now)
 		if err != nil {
 			return err
@@ -152,7 +150,7 @@ func (s *Service) Ingest(ctx context.Context, env channels.Envelope) (res Ingest
 			conv.WaitingSince = &at
 		}
 		conv.UpdatedAt = now
-		if err := tx.UpdateConversation(ctx, &conv); err != nil {
+		if err := tx.UpdateActivity(ctx, &conv); err != nil {
 			return fmt.Errorf("inbox: ingest: update conversation: %w", err)
 		}
 		if changed != nil {

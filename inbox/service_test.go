@@ -34,7 +34,7 @@ type fixture struct {
 	blobs *blob.Dir
 }
 
-func newFixture(t *testing.T, cfg inbox.Config) *fixture {
+func newFixture(t testing.TB, cfg inbox.Config) *fixture {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()

@@ -58,6 +58,8 @@ type Tx interface {
 	// thread key.
 	LatestConversationByThread(ctx context.Context, channel, account, threadKey string) (Conversation, error)
 	Conversation(ctx context.Context, id int64) (Conversation, error)
+	// ContactByIdentity returns the contact owning id, without its Identities (the hot
+	// path of ingest needs only the contact's own fields).
 	ContactByIdentity(ctx context.Context, id Identity) (Contact, error)
 	// CreateContact inserts c with its identities and sets c.ID.
 	CreateContact(ctx context.Context, c *Contact) error
@@ -66,6 +68,11 @@ type Tx interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
 	// UpdateConversation writes every mutable field of c.
 	UpdateConversation(ctx context.Context, c *Conversation) error
+	// UpdateActivity writes only the fields a new message changes: status (with
+	// snoozed_until and resolved_at), waiting_since, first_response_at, last_message_at,
+	// message_count and updated_at. It is UpdateConversation for the hot path: indexes
+	// on other columns are left untouched.
+	UpdateActivity(ctx context.Context, c *Conversation) error
 	// CreateMessage inserts m with its attachments and sets the ids. A second message
 	// with the same channel and external id fails with ErrDuplicate.
 	CreateMessage(ctx context.Context, m *Message) error

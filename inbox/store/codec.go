@@ -208,16 +208,21 @@ func scanAttachment(rows *sql.Rows, a *inbox.Attachment) error {
 	return rows.Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.ContentID, &a.Size, &a.SHA256)
 }
 
+const contactColumns = `id, name, language, accessibility, consent, vip, created_at, updated_at`
+
+func scanContact(r *sql.Rows, c *inbox.Contact) error {
+	var created, updated int64
+	if err := r.Scan(&c.ID, &c.Name, &c.Language, &c.Accessibility, &c.Consent, &c.VIP, &created, &updated); err != nil {
+		return err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicro(created), fromMicro(updated)
+	return nil
+}
+
 func getContact(ctx context.Context, db querier, id int64) (inbox.Contact, error) {
 	var c inbox.Contact
-	err := one(ctx, db, func(r *sql.Rows) error {
-		var created, updated int64
-		if err := r.Scan(&c.ID, &c.Name, &c.Language, &c.Accessibility, &c.Consent, &c.VIP, &created, &updated); err != nil {
-			return err
-		}
-		c.CreatedAt, c.UpdatedAt = fromMicro(created), fromMicro(updated)
-		return nil
-	}, `SELECT id, name, language, accessibility, consent, vip, created_at, updated_at FROM contacts WHERE id = ?`, id)
+	err := one(ctx, db, func(r *sql.Rows) error { return scanContact(r, &c) },
+		`SELECT `+contactColumns+` FROM contacts WHERE id = ?`, id)
 	if err != nil {
 		return c, err
 	}

@@ -62,14 +62,11 @@ func (t *tx) Conversation(ctx context.Context, id int64) (inbox.Conversation, er
 }
 
 func (t *tx) ContactByIdentity(ctx context.Context, id inbox.Identity) (inbox.Contact, error) {
-	var cid int64
-	err := one(ctx, t.q(), func(r *sql.Rows) error { return r.Scan(&cid) },
-		`SELECT contact_id FROM contact_identities WHERE kind = ? AND value = ?`, string(id.Kind), id.Value)
-	if err != nil {
-		return inbox.Contact{}, wrap(err, "contact by %s identity", id.Kind)
-	}
-	c, err := getContact(ctx, t.q(), cid)
-	return c, wrap(err, "contact %d", cid)
+	var c inbox.Contact
+	err := one(ctx, t.q(), func(r *sql.Rows) error { return scanContact(r, &c) },
+		`SELECT `+contactColumns+` FROM contacts WHERE id = (SELECT contact_id FROM contact_identities WHERE kind = ? AND value = ?)`,
+		string(id.Kind), id.Value)
+	return c, wrap(err, "contact by %s identity", id.Kind)
 }
 
 func (t *tx) CreateContact(ctx context.Context, c *inbox.Contact) error {
@@ -131,6 +128,17 @@ func (t *tx) UpdateConversation(ctx context.Context, c *inbox.Conversation) erro
 		micro(c.UpdatedAt), c.ID)
 	if err != nil {
 		return fmt.Errorf("store: update conversation %d: %w", c.ID, err)
+	}
+	return mustAffect(res, "conversation", c.ID)
+}
+
+func (t *tx) UpdateActivity(ctx context.Context, c *inbox.Conversation) error {
+	res, err := t.exec(ctx, `UPDATE conversations SET status = ?, snoozed_until = ?, resolved_at = ?, waiting_since = ?,
+		first_response_at = ?, last_message_at = ?, message_count = ?, updated_at = ? WHERE id = ?`,
+		string(c.Status), nullMicro(c.SnoozedUntil), nullMicro(c.ResolvedAt), nullMicro(c.WaitingSince),
+		nullMicro(c.FirstResponseAt), micro(c.LastMessageAt), c.MessageCount, micro(c.UpdatedAt), c.ID)
+	if err != nil {
+		return fmt.Errorf("store: update activity of conversation %d: %w", c.ID, err)
 	}
 	return mustAffect(res, "conversation", c.ID)
 }

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runBench runs a load benchmark against a real hub started in this process.
+func runBench(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: want a benchmark: ingest", errUsage)
+	}
+	switch args[0] {
+	case "ingest":
+		return benchIngest(ctx, e, args[1:])
+	}
+	return fmt.Errorf("%w: unknown benchmark %q: want ingest", errUsage, args[0])
+}
+
+// loadResult is what one load run measured.
+type loadResult struct {
+	requests int
+	errors   int
+	elapsed  time.Duration
+	p50, p99 time.Duration
+}
+
+func (r loadResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// load sends POST requests from clients goroutines for d, each body made by body(i) with
+// a unique i, and measures the rate and latency of 2xx answers.
+func load(ctx context.Context, url, token string, clients int, d time.Duration, body func(i int64) []byte) loadResult {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1<<14)
+			for ctx.Err() == nil {
+				b := body(next.Add(1))
+				req, _ := http.NewRequest("POST", url, strings.NewReader(string(b)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+token)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode/100 != 2 {
+					errs.Add(1)
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	r := loadResult{requests: len(lat), errors: int(errs.Load()), elapsed: time.Since(start)}
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		r.p50 = lat[len(lat)/2]
+		r.p99 = lat[len(lat)*99/100]
+	}
+	return r
+}
+
+// bareHandler decodes the inbound JSON like the API does and answers without storing:
+// the ceiling net/http and encoding/json put on this machine.
+func bareHandler() http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ExternalID string `json:"external_id"`
+			From       struct {
+				Name    string `json:"name"`
+				Address string `json:"address"`
+			} `json:"from"`
+			Subject   string `json:"subject"`
+			Text      string `json:"text"`
+			ThreadKey string `json:"thread_key"`
+		}
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil || req.ExternalID == "" {
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		id := n.Add(1)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(map[string]int64{"message_id": id, "conversation_id": id})
+	})
+}
+
+var runningAt = regexp.MustCompile(`running at (http://\S+)`)
+
+// benchIngest measures POST /api/v1/inbound on a hub run by this process (the same
+// wiring as serve, fresh data folder), and a bare handler decoding the same JSON, with
+// the same client, in the same run.
+func benchIngest(ctx context.Context, e *env, args []string) error {
+	var c common
+	fs := flags(e, "bench ingest", &c)
+	clients := fs.Int("clients", 32, "concurrent `clients`")
+	dur := fs.Duration("duration", 10*time.Second, "how long each load runs")
+	threads := fs.Int("threads", 500, "distinct conversation threads the messages fall into")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the hub run to `file`")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	data := c.data
+	if data == "" {
+		tmp, err := os.MkdirTemp("", "frontdesk-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		data = tmp
+	}
+	quiet := &env{stdin: e.stdin, stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string {
+		if k == "FRONTDESK_PASSWORD" {
+			return "bench-password"
+		}
+		return e.getenv(k)
+	}, isTerminal: func() bool { return false }}
+	common := []string{"--data", data}
+	if c.config != "" {
+		common = append(common, "--config", c.config)
+	}
+	if err := runUser(ctx, quiet, append([]string{"add", "--email", "bench@frontdesk.test", "--name", "Bench", "--role", "agent"}, common...)); err != nil {
+		return fmt.Errorf("bench user: %w", err)
+	}
+	var tok strings.Builder
+	tokEnv := *quiet
+	tokEnv.stdout = &tok
+	if err := runToken(ctx, &tokEnv, append([]string{"create", "--email", "bench@frontdesk.test"}, common...)); err != nil {
+		return fmt.Errorf("bench token: %w", err)
+	}
+	token := strings.TrimSpace(tok.String())
+
+	hubCtx, stopHub := context.WithCancel(ctx)
+	defer stopHub()
+	outR, outW := io.Pipe()
+	hubEnv := *quiet
+	hubEnv.stdout = outW
+	hubEnv.getenv = func(k string) string {
+		if k == "FRONTDESK_ADDR" {
+			return "127.0.0.1:0"
+		}
+		return e.getenv(k)
+	}
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- runServe(hubCtx, &hubEnv, common); outW.Close() }()
+	urlc := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		n, _ := io.ReadAtLeast(outR, buf, 1)
+		m := runningAt.FindSubmatch(buf[:n])
+		if m != nil {
+			urlc <- string(m[1])
+		}
+		io.Copy(io.Discard, outR)
+	}()
+	var base string
+	select {
+	case base = <-urlc:
+	case err := <-hubDone:
+		return fmt.Errorf("hub stopped: %w", err)
+	case <-time.After(30 * time.Second):
+		return errors.New("hub did not start within 30s")
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	bare := &http.Server{Handler: bareHandler()}
+	go bare.Serve(ln)
+	defer bare.Close()
+
+	body := func(prefix string) func(i int64) []byte {
+		return func(i int64) []byte {
+			return fmt.Appendf(nil, `{"external_id":"%s-%d","from":{"name":"Client %d","address":"client%d@example.fr"},"subject":"Demande de rendez-vous %d","text":"Bonjour, je souhaiterais prendre rendez-vous la semaine prochaine pour renouveler ma carte d'identité. Merci.","thread_key":"t-%d"}`,
+				prefix, i, i%1000, i%1000, i, i%int64(*threads))
+		}
+	}
+	fmt.Fprintf(e.stdout, "ingest benchmark: %d clients, %s per run, %d threads\n", *clients, *dur, *threads)
+	bareRes := load(ctx, "http://"+ln.Addr().String()+"/api/v1/inbound", token, *clients, *dur, body("bare"))
+	report(e.stdout, "bare handler (decode only)", bareRes)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	hubRes := load(ctx, base+"/api/v1/inbound", token, *clients, *dur, body("hub"))
+	if *profile != "" {
+		pprof.StopCPUProfile()
+	}
+	report(e.stdout, "hub POST /api/v1/inbound", hubRes)
+	fmt.Fprintf(e.stdout, "ratio hub/bare: %.2f\n", hubRes.rate()/bareRes.rate())
+	stopHub()
+	<-hubDone
+	return nil
+}
+
+func report(w io.Writer, name string, r loadResult) {
+	fmt.Fprintf(w, "%-28s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%d ok, %d errors in %.1fs)\n",
+		name, r.rate(), ms(r.p50), ms(r.p99), r.requests, r.errors, r.elapsed.Seconds())
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
