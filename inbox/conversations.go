@@ -100,6 +100,7 @@ func (s *Service) Conversations(ctx context.Context, actor User, q ConversationQ
 		return nil, nil, invalid("limit", "must be between 1 and %d", MaxPageSize)
 	}
 	q.Visible = visibility(actor)
+	q.Reader = actor.ID
 	want := q.Limit
 	q.Limit++
 	list, err := s.store.Conversations(ctx, q)
@@ -165,6 +166,7 @@ func (s *Service) UpdateConversation(ctx context.Context, actor User, id int64, 
 			return fmt.Errorf("inbox: update conversation %d: %w", id, ErrNotFound)
 		}
 		now := s.clock()
+		before := c
 		changed, err := applyPatch(ctx, tx, &c, p, actor.ID, now)
 		if err != nil {
 			return err
@@ -178,7 +180,7 @@ func (s *Service) UpdateConversation(ctx context.Context, actor User, id int64, 
 			return fmt.Errorf("inbox: update conversation %d: %w", id, err)
 		}
 		out = c
-		return publish(ctx, tx, TopicConversationUpdated, &c, nil, actor.ID, changed, now)
+		return publishEvent(ctx, tx, TopicConversationUpdated, &c, nil, actor.ID, changed, now, &before)
 	})
 	return out, err
 }

@@ -153,8 +153,13 @@ type Conversation struct {
 	LastMessageAt time.Time  `json:"last_message_at"`
 	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
 	MessageCount  int        `json:"message_count"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// Unread counts inbound messages the listing user has not read (lists only).
+	Unread int `json:"unread,omitempty"`
+	// ContactName and Preview (the start of the last message) fill lists.
+	ContactName string    `json:"contact_name,omitempty"`
+	Preview     string    `json:"preview,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // LogValue redacts the conversation for logs.

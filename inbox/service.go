@@ -164,9 +164,13 @@ type BusEvent struct {
 	AssigneeID     int64       `json:"assignee_id,omitempty"`
 	Status         Status      `json:"status"`
 	// Changed lists the conversation fields an update changed.
-	Changed     []string  `json:"changed,omitempty"`
-	ActorUserID int64     `json:"actor_user_id,omitempty"`
-	At          time.Time `json:"at"`
+	Changed []string `json:"changed,omitempty"`
+	// PrevTeamID and PrevAssigneeID are the team and assignee before an update, so that
+	// those who saw the conversation learn that it left them.
+	PrevTeamID     int64     `json:"prev_team_id,omitempty"`
+	PrevAssigneeID int64     `json:"prev_assignee_id,omitempty"`
+	ActorUserID    int64     `json:"actor_user_id,omitempty"`
+	At             time.Time `json:"at"`
 }
 
 // DecodeBusEvent parses a bus payload written by the Service.
@@ -180,6 +184,11 @@ func DecodeBusEvent(payload []byte) (BusEvent, error) {
 
 // publish appends a bus event about c (and m, if any) to the outbox of tx.
 func publish(ctx context.Context, tx Tx, topic string, c *Conversation, m *Message, actor int64, changed []string, at time.Time) error {
+	return publishEvent(ctx, tx, topic, c, m, actor, changed, at, nil)
+}
+
+// publishEvent is publish with the conversation as it was before an update.
+func publishEvent(ctx context.Context, tx Tx, topic string, c *Conversation, m *Message, actor int64, changed []string, at time.Time, prev *Conversation) error {
 	e := BusEvent{
 		ConversationID: c.ID,
 		Channel:        c.Channel,
@@ -193,6 +202,9 @@ func publish(ctx context.Context, tx Tx, topic string, c *Conversation, m *Messa
 	if m != nil {
 		e.MessageID = m.ID
 		e.Kind = m.Kind
+	}
+	if prev != nil {
+		e.PrevTeamID, e.PrevAssigneeID = prev.TeamID, prev.AssigneeID
 	}
 	payload, err := json.Marshal(e)
 	if err != nil {

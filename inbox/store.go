@@ -26,6 +26,7 @@ type Store interface {
 
 // Reader is the read side of the Store, served outside the writer's transactions.
 type Reader interface {
+	SessionReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -34,6 +35,8 @@ type Reader interface {
 	// Events returns the conversation's timeline, oldest first.
 	Events(ctx context.Context, conversationID int64) ([]Event, error)
 	Contact(ctx context.Context, id int64) (Contact, error)
+	// Attachment returns attachment id and the conversation of its message.
+	Attachment(ctx context.Context, id int64) (Attachment, int64, error)
 	User(ctx context.Context, id int64) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	Users(ctx context.Context) ([]User, error)
@@ -48,6 +51,7 @@ type Reader interface {
 // Tx is the write side, valid only inside Store.Write. Reads through Tx see the
 // transaction's own writes.
 type Tx interface {
+	SessionTx
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)
@@ -87,6 +91,7 @@ type Tx interface {
 	TeamBySlug(ctx context.Context, slug string) (Team, error)
 	CreateTeam(ctx context.Context, t *Team) error
 	UserByEmail(ctx context.Context, email string) (User, error)
+	UserByID(ctx context.Context, id int64) (User, error)
 	// CreateUser inserts u (with its team memberships) and sets u.ID. A second user
 	// with the same email fails with ErrDuplicate.
 	CreateUser(ctx context.Context, u *User) error
@@ -118,9 +123,11 @@ const (
 
 // ConversationQuery selects a page of conversations.
 type ConversationQuery struct {
-	Statuses   []Status
-	Channel    string
-	TeamID     int64
+	Statuses []Status
+	Channel  string
+	TeamID   int64
+	// TeamIDs keeps conversations of any of these teams.
+	TeamIDs    []int64
 	AssigneeID int64
 	Unassigned bool
 	Tag        string
@@ -129,7 +136,9 @@ type ConversationQuery struct {
 	MinPriority int
 	// Visible, when set, restricts the list to what an agent may see.
 	Visible *Visibility
-	Sort    string
+	// Reader, when set, fills each conversation's Unread count for that user.
+	Reader int64
+	Sort   string
 	// After continues a previous page.
 	After *Cursor
 	Limit int

@@ -157,17 +157,39 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 
 // updateUser loads the user with that email, lets change modify it and writes it back.
 func (s *Service) updateUser(ctx context.Context, email string, change func(*User) error) (User, error) {
+	return s.updateUserBy(ctx, func(ctx context.Context, tx Tx) (User, error) {
+		u, err := tx.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+		if err != nil {
+			return u, fmt.Errorf("inbox: user %s: %w", email, err)
+		}
+		return u, nil
+	}, change)
+}
+
+// updateUserBy loads a user with find, lets change modify it and writes it back; a
+// change of password, role or a disabling ends the user's sessions.
+func (s *Service) updateUserBy(ctx context.Context, find func(context.Context, Tx) (User, error), change func(*User) error) (User, error) {
 	var u User
 	err := s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
-		u, err = tx.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+		u, err = find(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("inbox: user %s: %w", email, err)
+			return err
 		}
+		before := u
 		if err := change(&u); err != nil {
 			return err
 		}
-		return tx.UpdateUser(ctx, &u)
+		if err := tx.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		if u.Disabled || u.PasswordHash != before.PasswordHash || u.Role != before.Role {
+			// A disabled user, a new password or another role: every browser signs in again.
+			if _, err := tx.DeleteSessions(ctx, u.ID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err == nil {
 		s.tokens.forgetUser(u.ID)

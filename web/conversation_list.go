@@ -24,8 +24,9 @@ type pageCursor struct {
 }
 
 // conversationList answers GET /api/v1/conversations with the page of conversations the
-// caller may see. Filters: status (comma-separated), channel, team (id), assignee (id,
-// "me" or "none"), tag, contact (id), min_priority, sort (recent|priority), limit, cursor.
+// caller may see. Filters: view (mine, unassigned, teams, all), status
+// (comma-separated), channel, team (id), assignee (id, "me" or "none"), tag, contact
+// (id), min_priority, sort (recent|priority), limit, cursor.
 func (s *Server) conversationList(w http.ResponseWriter, r *http.Request, u inbox.User) error {
 	q, err := parseConversationQuery(r.URL.Query(), u)
 	if err != nil {
@@ -49,6 +50,9 @@ func (s *Server) conversationList(w http.ResponseWriter, r *http.Request, u inbo
 
 func parseConversationQuery(v url.Values, u inbox.User) (inbox.ConversationQuery, error) {
 	q := inbox.ConversationQuery{Channel: v.Get("channel"), Tag: strings.ToLower(v.Get("tag")), Sort: v.Get("sort")}
+	if err := inbox.View(v.Get("view")).Apply(&q, u); err != nil {
+		return q, err
+	}
 	if q.Sort == "" {
 		q.Sort = inbox.SortRecent
 	}

@@ -10,40 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/frontdeskhq/frontdesk/inbox"
 )
-
-// authenticated adapts an API handler: it resolves the bearer token to a user (401
-// otherwise) and writes any returned error in the JSON error shape.
-func (s *Server) authenticated(h func(w http.ResponseWriter, r *http.Request, u inbox.User) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret, ok := bearer(r)
-		if !ok {
-			writeError(w, r, s.log, apiError(http.StatusUnauthorized, "unauthorized", "send an API token as Authorization: Bearer <token>"))
-			return
-		}
-		u, err := s.inbox.Authenticate(r.Context(), secret)
-		if err != nil {
-			writeError(w, r, s.log, err)
-			return
-		}
-		if err := h(w, r, u); err != nil {
-			writeError(w, r, s.log, err)
-		}
-	})
-}
-
-// bearer extracts the token of an "Authorization: Bearer <token>" header.
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
-}
 
 // recoverer turns a handler panic into a logged 500.
 func (s *Server) recoverer(next http.Handler) http.Handler {

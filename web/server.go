@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/web/realtime"
 )
 
 // Config is the server section of the configuration.
@@ -35,6 +37,8 @@ type Config struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// ShutdownTimeout bounds how long in-flight requests may finish after a stop signal.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// SessionTTL is how long an agent stays signed in.
+	SessionTTL time.Duration `yaml:"session_ttl"`
 }
 
 // Defaults for Config.
@@ -57,6 +61,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = inbox.DefaultSessionTTL
 	}
 	return c
 }
@@ -86,17 +93,37 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout < 0 {
 		return errors.New("server.shutdown_timeout: must not be negative")
 	}
+	if c.SessionTTL < time.Minute {
+		return errors.New("server.session_ttl: must be at least 1m")
+	}
 	return nil
 }
 
 // Inbox is what the web layer needs of the inbox.
 type Inbox interface {
 	Ingest(ctx context.Context, env channels.Envelope) (inbox.IngestResult, error)
-	Authenticate(ctx context.Context, secret string) (inbox.User, error)
 	Conversations(ctx context.Context, actor inbox.User, q inbox.ConversationQuery) ([]inbox.Conversation, *inbox.Cursor, error)
 	Conversation(ctx context.Context, actor inbox.User, id int64) (inbox.ConversationDetail, error)
 	UpdateConversation(ctx context.Context, actor inbox.User, id int64, p inbox.Patch) (inbox.Conversation, error)
 	Reply(ctx context.Context, actor inbox.User, id int64, in inbox.ReplyInput) (inbox.Message, error)
+	MarkRead(ctx context.Context, actor inbox.User, id, messageID int64) error
+	UnreadCounts(ctx context.Context, actor inbox.User) (map[inbox.View]int, error)
+	Attachment(ctx context.Context, actor inbox.User, id int64) (inbox.Attachment, error)
+	Accounts
+}
+
+// Accounts is the part of the inbox about people and credentials.
+type Accounts interface {
+	Authenticate(ctx context.Context, secret string) (inbox.User, error)
+	Login(ctx context.Context, email, password string) (inbox.User, error)
+	NewSession(ctx context.Context, userID int64, userAgent string, ttl time.Duration) (string, inbox.Session, error)
+	SessionUser(ctx context.Context, secret string) (inbox.Session, inbox.User, error)
+	EndSession(ctx context.Context, secret string) error
+	Users(ctx context.Context) ([]inbox.User, error)
+	Teams(ctx context.Context) ([]inbox.Team, error)
+	CreateUser(ctx context.Context, in inbox.NewUser) (inbox.User, error)
+	UpdateUser(ctx context.Context, id int64, p inbox.UserPatch) (inbox.User, error)
+	EnsureTeam(ctx context.Context, slug, name string) (inbox.Team, error)
 }
 
 // Check is a named readiness probe (the store, Redis).
@@ -116,6 +143,13 @@ type Server struct {
 	metrics  *httpMetrics
 	handler  http.Handler
 	extra    []Route
+	hub      *realtime.Hub
+	typing   AgentTyping
+	blobs    Blobs
+	assets   *assets
+	tmpl     *template.Template
+
+	loginIP, loginEmail *limiter
 }
 
 // Route is a handler mounted by another package (a webhook, the agent app).
@@ -135,6 +169,14 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Routes are extra handlers, mounted as given.
 	Routes []Route
+	// Hub is the realtime hub behind /ws/agent.
+	Hub *realtime.Hub
+	// Typing, when set, is told when agents type (the webchat adapter).
+	Typing AgentTyping
+	// Blobs serves attachment content.
+	Blobs Blobs
+	// Now is the clock (tests); time.Now when nil.
+	Now func() time.Time
 }
 
 // New builds the server.
@@ -143,13 +185,32 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
 	s := &Server{
-		cfg:      cfg,
-		inbox:    d.Inbox,
-		log:      d.Logger.With("component", "web"),
-		checks:   d.Checks,
-		gatherer: d.Registry,
-		extra:    d.Routes,
+		cfg:        cfg,
+		inbox:      d.Inbox,
+		log:        d.Logger.With("component", "web"),
+		checks:     d.Checks,
+		gatherer:   d.Registry,
+		extra:      d.Routes,
+		hub:        d.Hub,
+		typing:     d.Typing,
+		blobs:      d.Blobs,
+		loginIP:    newLimiter(loginFailsPerIP, loginWindow, now),
+		loginEmail: newLimiter(loginFailsPerEmail, loginWindow, now),
+	}
+	if s.hub == nil {
+		s.hub = realtime.New(realtime.Config{}, nil, nil, d.Logger)
+	}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.tmpl, err = s.assets.templates(); err != nil {
+		return nil, err
 	}
 	m, err := newHTTPMetrics(d.Registry)
 	if err != nil {
@@ -174,10 +235,30 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
 
 	api("POST /api/v1/inbound", s.inboundCreate)
+	api("GET /api/v1/me", s.meShow)
+	api("GET /api/v1/inbox/counts", s.countsShow)
 	api("GET /api/v1/conversations", s.conversationList)
 	api("GET /api/v1/conversations/{id}", s.conversationShow)
 	api("PATCH /api/v1/conversations/{id}", s.conversationUpdate)
 	api("POST /api/v1/conversations/{id}/messages", s.messageCreate)
+	api("POST /api/v1/conversations/{id}/read", s.conversationRead)
+	api("GET /api/v1/attachments/{id}", s.attachmentShow)
+	api("GET /api/v1/users", s.userList)
+	api("POST /api/v1/users", s.userCreate)
+	api("PATCH /api/v1/users/{id}", s.userUpdate)
+	api("GET /api/v1/teams", s.teamList)
+	api("POST /api/v1/teams", s.teamCreate)
+	mux.HandleFunc("GET /ws/agent", s.agentSocket)
+
+	mux.Handle("GET /static/{name}", s.assets)
+	mux.HandleFunc("GET /login", s.loginShow)
+	mux.HandleFunc("POST /login", s.loginCreate)
+	mux.HandleFunc("POST /logout", s.logoutCreate)
+	mux.Handle("GET /inbox", s.signedIn(s.inboxShow))
+	mux.Handle("GET /admin", s.signedIn(s.adminShow))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+	})
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)

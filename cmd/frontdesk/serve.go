@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/router/outbox"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 	"github.com/frontdeskhq/frontdesk/web"
+	"github.com/frontdeskhq/frontdesk/web/realtime"
 )
 
 // component is a long-running part of the hub.
@@ -76,7 +78,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry})
+	hub := realtime.New(realtime.Config{}, a.store, nil, log)
+	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
+		Hub: hub, Blobs: a.blobs})
 	if err != nil {
 		return err
 	}
@@ -89,6 +93,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		url = "http://" + ln.Addr().String() // the real port when :0 was asked
 	}
 	fmt.Fprintf(e.stdout, "Frontdesk is running at %s (data in %s). Stop with Ctrl+C.\n", url, cfg.DataDir)
+	fmt.Fprintf(e.stdout, "Agents sign in at %s/login.\n", url)
 	if demoLogin != nil {
 		fmt.Fprintf(e.stdout, "Demo login: %s / %s (agent), %s (supervisor), same password.\n",
 			demoLogin.agent, demoLogin.password, demoLogin.supervisor)
@@ -96,12 +101,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	host, _ := os.Hostname()
 	consumerName := host + "-" + strconv.Itoa(os.Getpid())
+	// Every instance pushes every event to its own agents: with Redis, each has its own
+	// realtime group. It is not among the relay's groups: a browser that misses events
+	// reloads, so realtime never holds events back in the store.
+	realtimeGroup := realtime.Group
+	if a.redis != nil {
+		realtimeGroup += "-" + host
+	}
 	parts := []component{
 		{"web", func(ctx context.Context) error { return srv.Serve(ctx, ln) }},
 		{"outbox", relay.Run},
 		{"outbound", queue.NewConsumer(a.bus, queue.ConsumerConfig{
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},
+		{"realtime", queue.NewConsumer(a.bus, queue.ConsumerConfig{
+			Stream: inbox.Stream, Group: realtimeGroup, Name: consumerName, Block: time.Second,
+		}, hub.Handle, log).Run},
+		{"presence", hub.Run},
+		{"sessions", func(ctx context.Context) error { return purgeSessions(ctx, a.inbox, log) }},
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
@@ -110,6 +127,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	err = g.Wait()
 	log.Info("stopped", "err", err)
 	return err
+}
+
+// purgeSessions deletes expired sessions every hour until ctx ends.
+func purgeSessions(ctx context.Context, svc *inbox.Service, log *slog.Logger) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := svc.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purge sessions", "err", err)
+		} else if n > 0 {
+			log.Info("expired sessions purged", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 // guard runs a component, turning a panic into an error that stops the hub.

@@ -151,13 +151,15 @@ const conversationColumns = `id, channel, account, thread_key, contact_id, subje
 	first_response_due, next_response_due, resolution_due, first_response_at, waiting_since,
 	last_message_at, resolved_at, message_count, created_at, updated_at`
 
-func scanConversation(rows *sql.Rows, c *inbox.Conversation) error {
+// scanConversation scans the conversation columns, then extra destinations.
+func scanConversation(rows *sql.Rows, c *inbox.Conversation, extra ...any) error {
 	var tags string
 	var snoozed, frd, nrd, rd, fra, ws, resolved sql.NullInt64
 	var last, created, updated int64
-	err := rows.Scan(&c.ID, &c.Channel, &c.Account, &c.ThreadKey, &c.ContactID, &c.Subject, &c.Status,
+	dest := []any{&c.ID, &c.Channel, &c.Account, &c.ThreadKey, &c.ContactID, &c.Subject, &c.Status,
 		&c.Priority, &c.Category, &c.Language, &c.Tension, &c.TeamID, &c.AssigneeID, &tags, &snoozed,
-		&frd, &nrd, &rd, &fra, &ws, &last, &resolved, &c.MessageCount, &created, &updated)
+		&frd, &nrd, &rd, &fra, &ws, &last, &resolved, &c.MessageCount, &created, &updated}
+	err := rows.Scan(append(dest, extra...)...)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,63 @@ func (s *SQLite) Conversation(ctx context.Context, id int64) (inbox.Conversation
 
 // Conversations implements inbox.Reader.
 func (s *SQLite) Conversations(ctx context.Context, q inbox.ConversationQuery) ([]inbox.Conversation, error) {
+	where, args := conversationFilter(q)
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	order := `last_message_at DESC, id DESC`
+	if q.Sort == inbox.SortPriority {
+		order = `priority DESC, coalesce(waiting_since, last_message_at) ASC, id ASC`
+		if c := q.After; c != nil {
+			add(`(priority < ? OR (priority = ? AND (coalesce(waiting_since, last_message_at) > ?
+				OR (coalesce(waiting_since, last_message_at) = ? AND id > ?))))`,
+				c.Priority, c.Priority, c.Time, c.Time, c.ID)
+		}
+	} else if c := q.After; c != nil {
+		add(`(last_message_at < ? OR (last_message_at = ? AND id < ?))`, c.Time, c.Time, c.ID)
+	}
+	// Lists also show the contact's name, the start of the last message and, for the
+	// reader, how many inbound messages they have not read.
+	columns := conversationColumns + `, 0`
+	if q.Reader != 0 {
+		columns = conversationColumns + `, (SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id
+			AND m.kind = 'in' AND m.id > coalesce((SELECT last_read_message_id FROM conversation_reads r
+			WHERE r.user_id = ? AND r.conversation_id = conversations.id), 0))`
+		args = append([]any{q.Reader}, args...)
+	}
+	columns += `, (SELECT name FROM contacts WHERE contacts.id = conversations.contact_id),
+		coalesce((SELECT substr(text, 1, 160) FROM messages m WHERE m.conversation_id = conversations.id
+			AND m.kind IN ('in', 'out') ORDER BY m.id DESC LIMIT 1), '')`
+	query := `SELECT ` + columns + ` FROM conversations`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY ` + order + ` LIMIT ?`
+	args = append(args, q.Limit)
+	var out []inbox.Conversation
+	// Filters vary; one-off statements keep the cache from filling with every shape.
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list conversations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c inbox.Conversation
+		if err := scanConversation(rows, &c, &c.Unread, &c.ContactName, &c.Preview); err != nil {
+			return nil, fmt.Errorf("store: list conversations: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list conversations: %w", err)
+	}
+	return out, nil
+}
+
+// conversationFilter returns the WHERE conditions and arguments of q's filters (not its
+// cursor).
+func conversationFilter(q inbox.ConversationQuery) ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) {
@@ -58,41 +115,10 @@ func (s *SQLite) Conversations(ctx context.Context, q inbox.ConversationQuery) (
 		}
 		add(cond+`)`, vargs...)
 	}
-	order := `last_message_at DESC, id DESC`
-	if q.Sort == inbox.SortPriority {
-		order = `priority DESC, coalesce(waiting_since, last_message_at) ASC, id ASC`
-		if c := q.After; c != nil {
-			add(`(priority < ? OR (priority = ? AND (coalesce(waiting_since, last_message_at) > ?
-				OR (coalesce(waiting_since, last_message_at) = ? AND id > ?))))`,
-				c.Priority, c.Priority, c.Time, c.Time, c.ID)
-		}
-	} else if c := q.After; c != nil {
-		add(`(last_message_at < ? OR (last_message_at = ? AND id < ?))`, c.Time, c.Time, c.ID)
+	if len(q.TeamIDs) > 0 {
+		add(`team_id IN (`+placeholders(len(q.TeamIDs))+`)`, anys(q.TeamIDs)...)
 	}
-	query := `SELECT ` + conversationColumns + ` FROM conversations`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	query += ` ORDER BY ` + order + ` LIMIT ?`
-	args = append(args, q.Limit)
-	var out []inbox.Conversation
-	// Filters vary; one-off statements keep the cache from filling with every shape.
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list conversations: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c inbox.Conversation
-		if err := scanConversation(rows, &c); err != nil {
-			return nil, fmt.Errorf("store: list conversations: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list conversations: %w", err)
-	}
-	return out, nil
+	return where, args
 }
 
 func placeholders(n int) string {
@@ -180,6 +206,16 @@ func (s *SQLite) Events(ctx context.Context, conversationID int64) ([]inbox.Even
 func (s *SQLite) Contact(ctx context.Context, id int64) (inbox.Contact, error) {
 	c, err := getContact(ctx, s.q(), id)
 	return c, wrap(err, "contact %d", id)
+}
+
+// Attachment implements inbox.Reader.
+func (s *SQLite) Attachment(ctx context.Context, id int64) (inbox.Attachment, int64, error) {
+	var a inbox.Attachment
+	var conv int64
+	err := one(ctx, s.q(), func(r *sql.Rows) error {
+		return r.Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.ContentID, &a.Size, &a.SHA256, &conv)
+	}, `SELECT `+attachmentColumns+`, m.conversation_id FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = ?`, id)
+	return a, conv, wrap(err, "attachment %d", id)
 }
 
 // User implements inbox.Reader.

@@ -233,6 +233,11 @@ func (t *tx) UserByEmail(ctx context.Context, email string) (inbox.User, error) 
 	return u, wrap(err, "user %s", email)
 }
 
+func (t *tx) UserByID(ctx context.Context, id int64) (inbox.User, error) {
+	u, err := getUser(ctx, t.q(), `id = ?`, id)
+	return u, wrap(err, "user %d", id)
+}
+
 func (t *tx) CreateUser(ctx context.Context, u *inbox.User) error {
 	res, err := t.exec(ctx, `INSERT INTO users (email, name, role, password_hash, languages, disabled, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, u.Email, u.Name, string(u.Role), u.PasswordHash, jsonList(u.Languages),

@@ -1,0 +1,635 @@
+// Frontdesk agent app: the live inbox. Vanilla JS, no build step. Every piece of message
+// or contact text is inserted with textContent, never as HTML.
+(() => {
+  'use strict';
+  const body = document.body;
+  const me = { id: Number(body.dataset.userId), name: body.dataset.userName, role: body.dataset.role };
+  const csrf = body.dataset.csrf;
+  const lang = body.dataset.lang || 'fr';
+  const dict = JSON.parse(body.dataset.i18n || '{}');
+  const t = (k) => dict[k] || k;
+  const $ = (sel) => document.querySelector(sel);
+  const statusEl = $('#status');
+  const listEl = $('#conversations');
+  const threadEl = $('#thread');
+  const sideEl = $('#side');
+  const moreBtn = $('#more');
+  const timeFmt = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
+
+  // el builds an element: el('p', {class: 'x'}, 'text', otherNode). Strings become text nodes.
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else if (k === 'dataset') Object.assign(e.dataset, v);
+      else e.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  function announce(msg) {
+    statusEl.textContent = '';
+    // A fresh node makes screen readers read the same message twice in a row.
+    requestAnimationFrame(() => { statusEl.textContent = msg; });
+  }
+
+  class APIError extends Error {
+    constructor(status, body) {
+      super((body && body.error && body.error.message) || ('HTTP ' + status));
+      this.status = status;
+      this.field = body && body.error && body.error.field;
+    }
+  }
+
+  async function api(method, path, data) {
+    const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' } };
+    if (data !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(data);
+    }
+    const res = await fetch(path, opts);
+    if (res.status === 401) {
+      location.href = '/login?next=' + encodeURIComponent(location.pathname + location.hash);
+      throw new APIError(401);
+    }
+    if (res.status === 204) return null;
+    let json = null;
+    try { json = await res.json(); } catch (e) { /* not JSON */ }
+    if (!res.ok) throw new APIError(res.status, json);
+    return json;
+  }
+
+  const state = {
+    view: 'all',
+    items: [],
+    cursor: null,
+    current: null, // conversation detail
+    users: [],
+    teams: [],
+    lastEventId: 0,
+    viewers: new Map(), // user id -> name, on the current conversation
+    typers: new Map(),
+    visitorTyping: false,
+    noteMode: false,
+    notify: localStorage.getItem('fd.notify') === 'on',
+    chosenPresence: 'online',
+  };
+  const views = ['mine', 'unassigned', 'teams', 'all'];
+
+  // ---- Conversation list -------------------------------------------------------------
+
+  function listParams(cursor) {
+    const f = new FormData($('#filters'));
+    const p = new URLSearchParams({ view: state.view, sort: 'priority', limit: '50' });
+    for (const [k, v] of f.entries()) if (v) p.set(k, v);
+    if (cursor) p.set('cursor', cursor);
+    return p;
+  }
+
+  async function loadList(append) {
+    if (!append) listEl.setAttribute('aria-busy', 'true');
+    try {
+      const page = await api('GET', '/api/v1/conversations?' + listParams(append ? state.cursor : null));
+      state.items = append ? state.items.concat(page.conversations) : page.conversations;
+      state.cursor = page.next_cursor || null;
+      renderList();
+    } catch (e) {
+      announce(t('error.generic'));
+    } finally {
+      listEl.removeAttribute('aria-busy');
+    }
+  }
+
+  function waiting(c) {
+    if (!c.waiting_since) return '';
+    const min = Math.max(0, Math.round((Date.now() - Date.parse(c.waiting_since)) / 60000));
+    if (min < 60) return min + ' min';
+    if (min < 48 * 60) return Math.round(min / 60) + ' h';
+    return Math.round(min / 1440) + ' j';
+  }
+
+  function renderList() {
+    listEl.replaceChildren();
+    if (state.items.length === 0) {
+      listEl.append(el('li', { class: 'placeholder' }, t('list.empty')));
+    }
+    for (const c of state.items) {
+      const current = state.current && state.current.id === c.id;
+      const who = c.contact_name || ('#' + c.contact_id);
+      listEl.append(el('li', {},
+        el('button', { type: 'button', 'aria-current': current ? 'true' : 'false', dataset: { id: c.id },
+          onclick: () => openConversation(c.id, true) },
+          el('span', { class: 'who' }, who),
+          c.unread ? el('span', { class: 'badge unread' }, ' ' + c.unread + ' ', el('span', { class: 'sr-only' }, t('list.unread'))) : null,
+          el('span', { class: 'subject' }, c.subject || ''),
+          el('span', { class: 'preview' }, c.preview || ''),
+          el('span', { class: 'meta' },
+            el('span', { class: 'badge' }, t('channel.' + c.channel)),
+            el('span', {}, t('status.' + c.status)),
+            el('span', { class: 'badge' + (c.priority >= 70 ? ' high' : '') }, 'P' + c.priority),
+            c.waiting_since ? el('span', { title: timeFmt.format(new Date(c.waiting_since)) }, '⏱ ' + waiting(c)) : null))));
+    }
+    moreBtn.hidden = !state.cursor;
+  }
+
+  async function loadCounts() {
+    try {
+      const counts = await api('GET', '/api/v1/inbox/counts');
+      for (const v of views) {
+        const n = counts[v] || 0;
+        document.querySelector(`[data-count="${v}"]`).textContent = n ? String(n) : '';
+      }
+    } catch (e) { /* counts are a hint; the list is the truth */ }
+  }
+
+  let refreshTimer = 0;
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => { loadList(false); loadCounts(); }, 300);
+  }
+
+  function setView(v) {
+    if (!views.includes(v)) v = 'all';
+    state.view = v;
+    for (const a of document.querySelectorAll('.views a')) {
+      if (a.dataset.view === v) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    }
+    loadList(false);
+  }
+
+  // ---- Thread --------------------------------------------------------------------------
+
+  function userName(id) {
+    if (id === me.id) return t('thread.you');
+    const u = state.users.find((x) => x.id === id);
+    return u ? u.name : '#' + id;
+  }
+
+  function messageNode(m, contactName) {
+    const author = m.kind === 'in' ? (contactName || t('thread.contact'))
+      : m.kind === 'system' ? t('thread.system') : userName(m.author_user_id);
+    const head = el('div', { class: 'head' },
+      el('strong', {}, author),
+      m.kind === 'note' ? el('span', {}, t('thread.note')) : null,
+      el('time', { datetime: m.created_at }, timeFmt.format(new Date(m.created_at))));
+    if (m.kind === 'out' && m.delivery_status) {
+      const failed = m.delivery_status === 'failed';
+      head.append(el('span', { class: failed ? 'failed' : '' },
+        t('thread.' + (failed ? 'failed' : m.delivery_status === 'queued' ? 'queued' : 'sent')),
+        failed && m.delivery_error ? ' — ' + m.delivery_error : ''));
+    }
+    const art = el('article', { class: 'msg ' + m.kind, dataset: { id: m.id } }, head,
+      m.subject && m.kind === 'in' ? el('p', { class: 'text' }, el('strong', {}, m.subject)) : null,
+      el('p', { class: 'text' }, m.text || ''));
+    for (const a of m.attachments || []) {
+      art.append(el('p', {}, el('a', { href: '/api/v1/attachments/' + a.id, download: a.filename || '' },
+        '📎 ' + (a.filename || t('thread.attachment')) + ' (' + Math.ceil(a.size / 1024) + ' Ko)')));
+    }
+    return el('li', { dataset: { at: m.created_at, mid: m.id } }, art);
+  }
+
+  const eventKeys = { created: 'timeline.created', reopened: 'timeline.reopened', status_changed: 'timeline.status',
+    assigned: 'timeline.assigned', team_changed: 'timeline.team', priority_changed: 'timeline.priority',
+    tags_changed: 'timeline.tags', delivery_failed: 'timeline.delivery' };
+
+  function eventNode(e) {
+    let detail = '';
+    try {
+      const d = JSON.parse(e.data || '{}');
+      if (e.type === 'status_changed' || e.type === 'reopened') detail = t('status.' + d.to);
+      else if (e.type === 'assigned') detail = d.to ? userName(d.to) : t('side.nobody');
+      else if (e.type === 'team_changed') detail = teamName(d.to);
+      else if (e.type === 'priority_changed') detail = String(d.to);
+      else if (e.type === 'tags_changed') detail = (d.to || []).join(', ');
+      else if (e.type === 'delivery_failed') detail = d.reason || '';
+    } catch (err) { /* an unknown event shape shows its type only */ }
+    return el('li', { class: 'event', dataset: { at: e.created_at } },
+      (eventKeys[e.type] ? t(eventKeys[e.type]) : e.type) + (detail ? ' : ' + detail : '') +
+      (e.actor_user_id ? ' — ' + userName(e.actor_user_id) : '') + ' · ' + timeFmt.format(new Date(e.created_at)));
+  }
+
+  function teamName(id) {
+    if (!id) return t('side.noTeam');
+    const tm = state.teams.find((x) => x.id === id);
+    return tm ? tm.name : '#' + id;
+  }
+
+  async function openConversation(id, focus) {
+    let d;
+    try {
+      d = await api('GET', '/api/v1/conversations/' + id);
+    } catch (e) {
+      if (e.status === 404) { state.current = null; renderEmpty(); scheduleRefresh(); return; }
+      announce(t('error.generic'));
+      return;
+    }
+    const switched = !state.current || state.current.id !== d.id;
+    state.current = d;
+    if (switched) {
+      state.viewers.clear();
+      state.typers.clear();
+      state.visitorTyping = false;
+      send({ type: 'viewing', conversation_id: d.id });
+      history.replaceState(null, '', '#' + state.view + '/' + d.id);
+    }
+    renderThread(d, switched);
+    renderSide(d);
+    for (const b of listEl.querySelectorAll('button[data-id]')) b.setAttribute('aria-current', String(Number(b.dataset.id) === d.id));
+    markRead(d);
+    if (focus) threadEl.focus();
+  }
+
+  function markRead(d) {
+    const lastIn = [...d.messages].reverse().find((m) => m.kind === 'in');
+    if (!lastIn) return;
+    const item = state.items.find((c) => c.id === d.id);
+    if (item && item.unread) { item.unread = 0; renderList(); }
+    api('POST', `/api/v1/conversations/${d.id}/read`, { message_id: lastIn.id }).then(loadCounts, () => {});
+  }
+
+  function renderEmpty() {
+    threadEl.replaceChildren(el('p', { class: 'placeholder' }, t('thread.empty')));
+    sideEl.replaceChildren();
+    send({ type: 'viewing', conversation_id: 0 });
+  }
+
+  function renderThread(d, switched) {
+    const contactName = d.contact.name || (d.contact.identities[0] && d.contact.identities[0].value) || '';
+    const oldComposer = threadEl.querySelector('textarea');
+    const draft = !switched && oldComposer ? oldComposer.value : '';
+    const items = [];
+    for (const m of d.messages) items.push({ at: m.created_at, node: messageNode(m, contactName) });
+    for (const e of d.events) if (e.type !== 'created') items.push({ at: e.created_at, node: eventNode(e) });
+    items.sort((a, b) => a.at.localeCompare(b.at));
+    const list = el('ol', { class: 'items', 'aria-label': d.subject || contactName }, items.map((i) => i.node));
+    const header = el('header', {},
+      el('h2', { id: 'thread-title' }, d.subject || contactName),
+      el('div', {}, contactName, ' · ', t('channel.' + d.channel), ' · ', t('status.' + d.status)),
+      el('div', { class: 'presence-line', id: 'presence-line', 'aria-live': 'polite' }));
+    threadEl.setAttribute('aria-labelledby', 'thread-title');
+    threadEl.replaceChildren(header, list, composer(draft));
+    list.scrollTop = list.scrollHeight;
+    renderPresenceLine();
+  }
+
+  function composer(draft) {
+    const area = el('textarea', { id: 'reply', 'aria-label': state.noteMode ? t('compose.note') : t('compose.reply'),
+      placeholder: state.noteMode ? t('compose.notePlace') : t('compose.placeholder') });
+    area.value = draft;
+    const sendBtn = el('button', { type: 'submit', class: 'primary' }, t('compose.send'));
+    const tab = (note, label) => el('button', { type: 'button', 'aria-pressed': String(state.noteMode === note),
+      onclick: () => setMode(note, true) }, label);
+    const form = el('form', { class: 'composer' + (state.noteMode ? ' note' : ''), onsubmit: (ev) => { ev.preventDefault(); submitReply(area, sendBtn); } },
+      el('div', { class: 'tabs', role: 'group', 'aria-label': t('compose.reply') }, tab(false, t('compose.reply')), tab(true, t('compose.note'))),
+      area,
+      el('div', { class: 'actions' }, el('span', { class: 'hint' }, el('kbd', {}, 'Ctrl'), ' + ', el('kbd', {}, '⏎')), sendBtn));
+    area.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submitReply(area, sendBtn); }
+    });
+    area.addEventListener('input', typingStarted);
+    return form;
+  }
+
+  function setMode(note, focus) {
+    state.noteMode = note;
+    const form = threadEl.querySelector('.composer');
+    if (!form) return;
+    const area = form.querySelector('textarea');
+    const fresh = composer(area.value);
+    form.replaceWith(fresh);
+    if (focus) fresh.querySelector('textarea').focus();
+  }
+
+  async function submitReply(area, btn) {
+    const text = area.value.trim();
+    if (!text || !state.current) return;
+    btn.disabled = true;
+    btn.textContent = t('compose.sending');
+    try {
+      const m = await api('POST', `/api/v1/conversations/${state.current.id}/messages`, { text, note: state.noteMode });
+      area.value = '';
+      typingStopped();
+      appendMessage(m);
+      announce(t('compose.sent'));
+    } catch (e) {
+      announce(e.message || t('error.generic'));
+    } finally {
+      btn.disabled = false;
+      btn.textContent = t('compose.send');
+      area.focus();
+    }
+  }
+
+  function appendMessage(m) {
+    const d = state.current;
+    if (!d || m.conversation_id !== d.id) return;
+    if (d.messages.some((x) => x.id === m.id)) return;
+    d.messages.push(m);
+    const list = threadEl.querySelector('.items');
+    if (!list) return;
+    const name = d.contact.name || '';
+    list.append(messageNode(m, name));
+    list.scrollTop = list.scrollHeight;
+    if (m.kind === 'in') {
+      announce((name || t('thread.contact')) + ' : ' + (m.text || '').slice(0, 120));
+      markRead(d);
+    }
+  }
+
+  // ---- Side panel ------------------------------------------------------------------------
+
+  function option(value, label, selected) {
+    return el('option', { value: String(value), selected: selected ? true : null }, label);
+  }
+
+  function renderSide(d) {
+    const c = d.contact;
+    const ids = el('dd', {}, c.identities.map((i) => el('div', {}, i.value)));
+    const status = el('select', { id: 'f-status', name: 'status' },
+      ['open', 'pending', 'snoozed', 'resolved'].map((s) => option(s, t('status.' + s), d.status === s)));
+    const until = el('input', { id: 'f-until', type: 'datetime-local', name: 'snoozed_until' });
+    if (d.snoozed_until) until.value = toLocalInput(d.snoozed_until);
+    const untilWrap = el('label', { hidden: d.status !== 'snoozed' }, t('side.snoozeUntil'), until);
+    status.addEventListener('change', () => { untilWrap.hidden = status.value !== 'snoozed'; });
+    const assignee = el('select', { id: 'f-assignee' }, option(0, t('side.nobody'), !d.assignee_id),
+      state.users.map((u) => option(u.id, u.name + (u.presence && u.presence !== 'offline' ? ' (' + t('presence.' + u.presence) + ')' : ''), d.assignee_id === u.id)));
+    const team = el('select', { id: 'f-team' }, option(0, t('side.noTeam'), !d.team_id),
+      state.teams.map((tm) => option(tm.id, tm.name, d.team_id === tm.id)));
+    const priority = el('input', { id: 'f-priority', type: 'number', min: 0, max: 100, value: d.priority });
+    const tags = el('input', { id: 'f-tags', value: (d.tags || []).join(', ') });
+    const form = el('form', { onsubmit: async (ev) => {
+      ev.preventDefault();
+      const patch = {
+        status: status.value, priority: Number(priority.value), assignee_id: Number(assignee.value), team_id: Number(team.value),
+        tags: tags.value.split(',').map((s) => s.trim()).filter(Boolean),
+      };
+      if (status.value === 'snoozed') patch.snoozed_until = until.value ? new Date(until.value).toISOString() : '';
+      await patchConversation(patch);
+    } },
+    el('label', {}, t('side.status'), status), untilWrap,
+    el('label', {}, t('side.assignee'), assignee),
+    el('label', {}, t('side.team'), team),
+    el('label', {}, t('side.priority'), priority),
+    el('label', {}, t('side.tags'), tags),
+    el('p', {}, el('button', { type: 'submit', class: 'primary' }, t('side.save'))));
+    sideEl.replaceChildren(
+      el('h2', {}, t('side.contact')),
+      el('dl', {}, el('dt', {}, t('admin.name')), el('dd', {}, c.name || '—'), el('dt', {}, t('side.contact')), ids,
+        c.language ? [el('dt', {}, t('side.language')), el('dd', {}, c.language)] : null,
+        c.accessibility ? [el('dt', {}, t('side.accessibility')), el('dd', {}, c.accessibility)] : null),
+      el('div', { class: 'quick' },
+        el('button', { type: 'button', onclick: assignToMe }, t('side.assignMe')),
+        el('button', { type: 'button', onclick: resolve }, t('side.resolve'))),
+      el('h2', {}, t('side.details')),
+      form);
+  }
+
+  function toLocalInput(iso) {
+    const d = new Date(iso);
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+
+  async function patchConversation(patch) {
+    if (!state.current) return;
+    try {
+      await api('PATCH', '/api/v1/conversations/' + state.current.id, patch);
+      announce(t('side.saved'));
+      await openConversation(state.current.id, false);
+      scheduleRefresh();
+    } catch (e) {
+      announce(e.message || t('error.generic'));
+      if (e.status === 404) { state.current = null; renderEmpty(); scheduleRefresh(); }
+    }
+  }
+
+  const assignToMe = () => patchConversation({ assignee_id: me.id });
+  const resolve = () => patchConversation({ status: 'resolved' });
+
+  // ---- Live feed -------------------------------------------------------------------------
+
+  let ws = null;
+  let backoff = 1000;
+  let wasOffline = false;
+
+  function send(obj) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
+  }
+
+  function connect() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    ws = new WebSocket(`${proto}//${location.host}/ws/agent?last_event_id=${state.lastEventId}`);
+    ws.onopen = () => {
+      backoff = 1000;
+      if (wasOffline) announce(t('error.reconnected'));
+      wasOffline = false;
+      send({ type: 'presence', state: state.chosenPresence });
+      if (state.current) send({ type: 'viewing', conversation_id: state.current.id });
+    };
+    ws.onmessage = (m) => {
+      let ev;
+      try { ev = JSON.parse(m.data); } catch (e) { return; }
+      handle(ev);
+    };
+    ws.onclose = () => {
+      ws = null;
+      if (!wasOffline) announce(t('error.offline'));
+      wasOffline = true;
+      const delay = backoff / 2 + Math.random() * backoff / 2;
+      backoff = Math.min(backoff * 2, 30000);
+      setTimeout(connect, delay);
+    };
+  }
+
+  function handle(ev) {
+    if (ev.type === 'hello') {
+      if (ev.reset) {
+        announce(t('error.reset'));
+        state.lastEventId = ev.last_event_id;
+        scheduleRefresh();
+        if (state.current) openConversation(state.current.id, false);
+      } else if (state.lastEventId === 0) {
+        state.lastEventId = ev.last_event_id;
+      }
+      return;
+    }
+    if (ev.id) {
+      if (ev.id <= state.lastEventId) return; // already seen
+      state.lastEventId = ev.id;
+    }
+    const onCurrent = state.current && ev.conversation_id === state.current.id;
+    switch (ev.type) {
+      case 'message.created':
+        if (onCurrent) {
+          if (ev.message) appendMessage(ev.message); else openConversation(state.current.id, false);
+        }
+        if (ev.kind === 'in' && !onCurrent) notify(ev);
+        scheduleRefresh();
+        break;
+      case 'conversation.created':
+        notify(ev);
+        scheduleRefresh();
+        break;
+      case 'conversation.updated':
+      case 'message.updated':
+        if (onCurrent) openConversation(state.current.id, false);
+        scheduleRefresh();
+        break;
+      case 'viewing':
+        if (onCurrent && ev.user_id !== me.id) {
+          if (ev.state === 'on') state.viewers.set(ev.user_id, ev.name); else { state.viewers.delete(ev.user_id); state.typers.delete(ev.user_id); }
+          renderPresenceLine();
+        }
+        break;
+      case 'typing':
+        if (onCurrent) {
+          if (!ev.user_id) state.visitorTyping = ev.state === 'on';
+          else if (ev.user_id !== me.id) { if (ev.state === 'on') state.typers.set(ev.user_id, ev.name); else state.typers.delete(ev.user_id); }
+          renderPresenceLine();
+        }
+        break;
+      case 'presence': {
+        const u = state.users.find((x) => x.id === ev.user_id);
+        if (u) u.presence = ev.state;
+        break;
+      }
+    }
+  }
+
+  function renderPresenceLine() {
+    const line = $('#presence-line');
+    if (!line) return;
+    const parts = [];
+    if (state.viewers.size) parts.push(t('thread.viewing') + ' ' + [...state.viewers.values()].join(', '));
+    for (const name of state.typers.values()) parts.push(name + ' ' + t('thread.typing'));
+    if (state.visitorTyping) parts.push(t('thread.visitorTyping'));
+    line.textContent = parts.join(' · ');
+  }
+
+  let typingTimer = 0;
+  let typingSent = 0;
+  function typingStarted() {
+    if (!state.current) return;
+    const now = Date.now();
+    if (now - typingSent > 3000) {
+      send({ type: 'typing', conversation_id: state.current.id, state: 'on' });
+      typingSent = now;
+    }
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(typingStopped, 5000);
+  }
+  function typingStopped() {
+    clearTimeout(typingTimer);
+    if (typingSent && state.current) send({ type: 'typing', conversation_id: state.current.id, state: 'off' });
+    typingSent = 0;
+  }
+
+  // ---- Notifications -----------------------------------------------------------------------
+
+  const notifyBtn = $('#notify');
+  function renderNotify() { notifyBtn.setAttribute('aria-pressed', String(state.notify)); }
+  notifyBtn.addEventListener('click', async () => {
+    if (!state.notify && 'Notification' in window && Notification.permission !== 'granted') {
+      try { await Notification.requestPermission(); } catch (e) { /* refused */ }
+    }
+    state.notify = !state.notify;
+    localStorage.setItem('fd.notify', state.notify ? 'on' : 'off');
+    renderNotify();
+  });
+
+  function notify(ev) {
+    if (!state.notify || ev.channel !== 'webchat') return;
+    if ('Notification' in window && Notification.permission === 'granted' && document.hidden) {
+      new Notification(t('notify.newChat'), { body: t('channel.' + ev.channel) });
+    }
+    beep();
+  }
+
+  function beep() {
+    try {
+      const ctx = new (window.AudioContext || window.webkitAudioContext)();
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.08;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.15);
+      osc.onended = () => ctx.close();
+    } catch (e) { /* no audio */ }
+  }
+
+  // ---- Presence ------------------------------------------------------------------------------
+
+  const presenceSel = $('#presence');
+  presenceSel.addEventListener('change', () => {
+    state.chosenPresence = presenceSel.value;
+    send({ type: 'presence', state: state.chosenPresence });
+  });
+  let awayTimer = 0;
+  document.addEventListener('visibilitychange', () => {
+    clearTimeout(awayTimer);
+    if (document.hidden) awayTimer = setTimeout(() => send({ type: 'presence', state: 'away' }), 5 * 60000);
+    else send({ type: 'presence', state: state.chosenPresence });
+  });
+
+  // ---- Keyboard --------------------------------------------------------------------------------
+
+  const help = $('#help');
+  $('#help-open').addEventListener('click', () => help.showModal());
+
+  function move(delta) {
+    if (state.items.length === 0) return;
+    let i = state.current ? state.items.findIndex((c) => c.id === state.current.id) : -1;
+    i = Math.min(state.items.length - 1, Math.max(0, i + delta));
+    openConversation(state.items[i].id, false).then(() => {
+      const b = listEl.querySelector(`button[data-id="${state.items[i].id}"]`);
+      if (b) b.focus();
+    });
+  }
+
+  document.addEventListener('keydown', (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const tag = (ev.target.tagName || '').toLowerCase();
+    if (tag === 'input' || tag === 'textarea' || tag === 'select' || help.open) return;
+    switch (ev.key) {
+      case 'j': move(1); break;
+      case 'k': move(-1); break;
+      case 'r': if (state.current) { ev.preventDefault(); setMode(false, true); } break;
+      case 'n': if (state.current) { ev.preventDefault(); setMode(true, true); } break;
+      case 'e': if (state.current) resolve(); break;
+      case 'a': if (state.current) assignToMe(); break;
+      case '?': help.showModal(); break;
+      default: return;
+    }
+  });
+
+  // ---- Start ----------------------------------------------------------------------------------
+
+  for (const a of document.querySelectorAll('.views a')) {
+    a.addEventListener('click', (ev) => { ev.preventDefault(); history.replaceState(null, '', '#' + a.dataset.view); setView(a.dataset.view); });
+  }
+  $('#filters').addEventListener('change', () => loadList(false));
+  moreBtn.addEventListener('click', () => loadList(true));
+  renderNotify();
+
+  async function start() {
+    try {
+      const info = await api('GET', '/api/v1/me');
+      state.users = info.users;
+      state.teams = info.teams;
+    } catch (e) { announce(t('error.generic')); }
+    const [view, id] = location.hash.slice(1).split('/');
+    setView(view || 'all');
+    loadCounts();
+    connect();
+    if (id && Number(id)) openConversation(Number(id), false);
+  }
+  start();
+})();
