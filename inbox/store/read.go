@@ -44,7 +44,8 @@ func (s *SQLite) Conversations(ctx context.Context, q inbox.ConversationQuery) (
 			WHERE r.user_id = ? AND r.conversation_id = conversations.id), 0))`
 		args = append([]any{q.Reader}, args...)
 	}
-	columns += `, (SELECT name FROM contacts WHERE contacts.id = conversations.contact_id),
+	columns += `, coalesce((SELECT nullif(name, '') FROM contacts WHERE contacts.id = conversations.contact_id),
+			(SELECT value FROM contact_identities WHERE contact_id = conversations.contact_id ORDER BY kind LIMIT 1), ''),
 		coalesce((SELECT substr(text, 1, 160) FROM messages m WHERE m.conversation_id = conversations.id
 			AND m.kind IN ('in', 'out') ORDER BY m.id DESC LIMIT 1), '')`
 	query := `SELECT ` + columns + ` FROM conversations`

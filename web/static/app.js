@@ -133,7 +133,7 @@
             el('span', { class: 'badge' }, t('channel.' + c.channel)),
             el('span', {}, t('status.' + c.status)),
             el('span', { class: 'badge' + (c.priority >= 70 ? ' high' : '') }, 'P' + c.priority),
-            c.waiting_since ? el('span', { title: timeFmt.format(new Date(c.waiting_since)) }, '⏱ ' + waiting(c)) : null))));
+            c.waiting_since ? el('span', { title: timeFmt.format(new Date(c.waiting_since)) }, t('list.waiting') + ' ' + waiting(c)) : null))));
     }
     moreBtn.hidden = !state.cursor;
   }
@@ -185,7 +185,7 @@
         failed && m.delivery_error ? ' — ' + m.delivery_error : ''));
     }
     const art = el('article', { class: 'msg ' + m.kind, dataset: { id: m.id } }, head,
-      m.subject && m.kind === 'in' ? el('p', { class: 'text' }, el('strong', {}, m.subject)) : null,
+      m.subject && m.kind === 'in' && m.subject !== (state.current && state.current.subject) ? el('p', { class: 'text' }, el('strong', {}, m.subject)) : null,
       el('p', { class: 'text' }, m.text || ''));
     for (const a of m.attachments || []) {
       art.append(el('p', {}, el('a', { href: '/api/v1/attachments/' + a.id, download: a.filename || '' },
