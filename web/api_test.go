@@ -43,31 +43,46 @@ func newAPI(t testing.TB, checks ...Check) *apiFixture {
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}
-	f := &apiFixture{srv: httptest.NewServer(s.Handler()), handler: s.Handler(), svc: svc, tokens: map[string]string{}}
+	f := &apiFixture{srv: httptest.NewServer(s.Handler()), handler: s.Handler(), svc: svc,
+		tokens: seedUsers(t, svc, testUsers[:3])}
 	t.Cleanup(f.srv.Close)
-	for _, u := range []struct {
-		email string
-		role  inbox.Role
-		team  string
-	}{
-		{"agent@x.fr", inbox.RoleAgent, "accueil"},
-		{"other@x.fr", inbox.RoleAgent, "compta"},
-		{"sup@x.fr", inbox.RoleSupervisor, ""},
-	} {
+	return f
+}
+
+// testUser is a user the fixtures create, with the password "motdepasse-solide".
+type testUser struct {
+	email string
+	role  inbox.Role
+	team  string
+}
+
+var testUsers = []testUser{
+	{"agent@x.fr", inbox.RoleAgent, "accueil"},
+	{"other@x.fr", inbox.RoleAgent, "compta"},
+	{"sup@x.fr", inbox.RoleSupervisor, ""},
+	{"admin@x.fr", inbox.RoleAdmin, ""},
+}
+
+// seedUsers creates users and returns an API token for each, by email.
+func seedUsers(t testing.TB, svc *inbox.Service, users []testUser) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	tokens := map[string]string{}
+	for _, u := range users {
 		var teams []string
 		if u.team != "" {
 			teams = []string{u.team}
 		}
-		if _, err := svc.CreateUser(ctx, inbox.NewUser{Email: u.email, Name: u.email, Role: u.role, Password: "motdepasse-solide", Teams: teams}); err != nil {
+		if _, err := svc.CreateUser(ctx, inbox.NewUser{Email: u.email, Name: "User " + u.email, Role: u.role, Password: "motdepasse-solide", Teams: teams}); err != nil {
 			t.Fatal(err)
 		}
 		tok, _, err := svc.CreateToken(ctx, u.email, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.tokens[u.email] = tok
+		tokens[u.email] = tok
 	}
-	return f
+	return tokens
 }
 
 type response struct {

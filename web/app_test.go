@@ -64,28 +64,8 @@ func newHub(t *testing.T) *hubFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &apiFixture{srv: httptest.NewServer(s.Handler()), handler: s.Handler(), svc: svc, tokens: map[string]string{}}
+	f := &apiFixture{srv: httptest.NewServer(s.Handler()), handler: s.Handler(), svc: svc, tokens: seedUsers(t, svc, testUsers)}
 	t.Cleanup(f.srv.Close)
-	for _, u := range []struct {
-		email string
-		role  inbox.Role
-		team  string
-	}{
-		{"agent@x.fr", inbox.RoleAgent, "accueil"},
-		{"other@x.fr", inbox.RoleAgent, "compta"},
-		{"sup@x.fr", inbox.RoleSupervisor, ""},
-		{"admin@x.fr", inbox.RoleAdmin, ""},
-	} {
-		var teams []string
-		if u.team != "" {
-			teams = []string{u.team}
-		}
-		if _, err := svc.CreateUser(ctx, inbox.NewUser{Email: u.email, Name: "User " + u.email, Role: u.role, Password: "motdepasse-solide", Teams: teams}); err != nil {
-			t.Fatal(err)
-		}
-		tok, _, _ := svc.CreateToken(ctx, u.email, "test")
-		f.tokens[u.email] = tok
-	}
 	return &hubFixture{apiFixture: f, hub: hub}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -101,7 +102,7 @@ func TestFanoutRespectsVisibility(t *testing.T) {
 		{cs, []uint64{1, 2, 3, 4, 5}},
 	}
 	for _, tt := range tests {
-		if got := ids(drain(tt.c)); !equal(got, tt.want) {
+		if got := ids(drain(tt.c)); !slices.Equal(got, tt.want) {
 			t.Errorf("%s received %v, want %v", tt.c.User.Name, got, tt.want)
 		}
 	}
@@ -132,7 +133,7 @@ func TestResume(t *testing.T) {
 			json.Unmarshal(b, &e)
 			got = append(got, e.ID)
 		}
-		if reset != tt.wantReset || !equal(got, tt.want) {
+		if reset != tt.wantReset || !slices.Equal(got, tt.want) {
 			t.Errorf("Join(last %d) = %v reset %v, want %v reset %v", tt.last, got, reset, tt.want, tt.wantReset)
 		}
 		h.Leave(c)
@@ -234,7 +235,7 @@ func TestPresence(t *testing.T) {
 				states = append(states, e.State)
 			}
 		}
-		if !equalS(states, []string{Online, Away, Offline}) {
+		if !slices.Equal(states, []string{Online, Away, Offline}) {
 			t.Fatalf("watcher saw presence %v, want online, away, offline", states)
 		}
 		synctest.Wait()
@@ -263,28 +264,4 @@ func TestUndecodableEventsSkipped(t *testing.T) {
 		t.Fatalf("Handle(garbage) = %v", errs)
 	}
 
-}
-
-func equal(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalS(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
