@@ -530,3 +530,30 @@ func TestConversationsPagination(t *testing.T) {
 		}
 	}
 }
+
+func TestWakeSnoozed(t *testing.T) {
+	f := newFixture(t, inbox.Config{})
+	ctx := context.Background()
+	agent := f.user(t, "agent@x.fr", inbox.RoleAgent)
+	a := f.ingest(t, email("a@b.fr", "<s1@x>", "Rappel", "Rappelez-moi demain"))
+	b := f.ingest(t, email("c@d.fr", "<s2@x>", "Plus tard", "Dans une semaine"))
+	snoozed := inbox.StatusSnoozed
+	soon, later := f.clock.now().Add(time.Hour), f.clock.now().Add(7*24*time.Hour)
+	f.svc.UpdateConversation(ctx, agent, a.ConversationID, inbox.Patch{Status: &snoozed, SnoozedUntil: &soon})
+	f.svc.UpdateConversation(ctx, agent, b.ConversationID, inbox.Patch{Status: &snoozed, SnoozedUntil: &later})
+	if n, err := f.svc.WakeSnoozed(ctx); err != nil || n != 0 {
+		t.Fatalf("WakeSnoozed() before any snooze ended = %d, %v", n, err)
+	}
+	f.clock.add(2 * time.Hour)
+	if n, err := f.svc.WakeSnoozed(ctx); err != nil || n != 1 {
+		t.Fatalf("WakeSnoozed() after one snooze ended = %d, %v; want 1", n, err)
+	}
+	ca, _ := f.store.Conversation(ctx, a.ConversationID)
+	cb, _ := f.store.Conversation(ctx, b.ConversationID)
+	if ca.Status != inbox.StatusOpen || ca.SnoozedUntil != nil || cb.Status != inbox.StatusSnoozed {
+		t.Fatalf("after waking: %s (until %v) and %s; want open and still snoozed", ca.Status, ca.SnoozedUntil, cb.Status)
+	}
+	if n, _ := f.svc.WakeSnoozed(ctx); n != 0 {
+		t.Fatalf("WakeSnoozed() again = %d, want 0", n)
+	}
+}

@@ -27,6 +27,7 @@ type Store interface {
 // Reader is the read side of the Store, served outside the writer's transactions.
 type Reader interface {
 	SessionReader
+	SnoozeStore
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.

@@ -118,7 +118,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Stream: inbox.Stream, Group: realtimeGroup, Name: consumerName, Block: time.Second,
 		}, hub.Handle, log).Run},
 		{"presence", hub.Run},
-		{"sessions", func(ctx context.Context) error { return purgeSessions(ctx, a.inbox, log) }},
+		{"housekeeping", func(ctx context.Context) error { return housekeeping(ctx, a.inbox, log) }},
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
@@ -129,15 +129,25 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-// purgeSessions deletes expired sessions every hour until ctx ends.
-func purgeSessions(ctx context.Context, svc *inbox.Service, log *slog.Logger) error {
-	t := time.NewTicker(time.Hour)
+// housekeeping wakes snoozed conversations every 15 seconds and purges expired
+// sessions every hour, until ctx ends.
+func housekeeping(ctx context.Context, svc *inbox.Service, log *slog.Logger) error {
+	t := time.NewTicker(15 * time.Second)
 	defer t.Stop()
+	var lastPurge time.Time
 	for {
-		if n, err := svc.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("purge sessions", "err", err)
+		if n, err := svc.WakeSnoozed(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("wake snoozed conversations", "err", err)
 		} else if n > 0 {
-			log.Info("expired sessions purged", "count", n)
+			log.Info("snoozed conversations reopened", "count", n)
+		}
+		if time.Since(lastPurge) >= time.Hour {
+			lastPurge = time.Now()
+			if n, err := svc.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("purge sessions", "err", err)
+			} else if n > 0 {
+				log.Info("expired sessions purged", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

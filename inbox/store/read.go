@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
 )
@@ -321,4 +322,18 @@ func (s *SQLite) OutboxAfter(ctx context.Context, after uint64, limit int) ([]in
 		return nil
 	}, `SELECT id, stream, type, payload, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?`, int64(after), limit)
 	return out, wrap(err, "outbox after %d", after)
+}
+
+// SnoozedUntil implements inbox.SnoozeStore.
+func (s *SQLite) SnoozedUntil(ctx context.Context, t time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := all(ctx, s.q(), func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	}, `SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until <= ? ORDER BY snoozed_until LIMIT ?`, micro(t), limit)
+	return ids, wrap(err, "snoozed conversations")
 }

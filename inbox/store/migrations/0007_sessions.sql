@@ -21,3 +21,6 @@ CREATE TABLE conversation_reads (
     PRIMARY KEY (user_id, conversation_id)
 ) WITHOUT ROWID;
 CREATE INDEX conversation_reads_conversation ON conversation_reads (conversation_id);
+
+-- Snoozed conversations are woken when their time comes.
+CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE status = 'snoozed';
