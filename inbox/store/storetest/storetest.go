@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"UsersTeamsTokens", testUsers},
 		{"DeliveryUpdate", testDelivery},
 		{"NotFound", testNotFound},
+		{"SlackEvents", testSlackEvents},
+		{"SlackLinks", testSlackLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
