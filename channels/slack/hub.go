@@ -168,3 +168,14 @@ func (h *Hub) notify() {
 func permanent(format string, args ...any) error {
 	return channels.Permanent(fmt.Errorf("slack: "+format, args...))
 }
+
+// Mirrors reports whether a workspace mirrors conversations (agent or notify mode):
+// only then must the MirrorGroup consumer run, and the outbox relay wait for it.
+func (h *Hub) Mirrors() bool {
+	for _, w := range h.order {
+		if w.surface != "" {
+			return true
+		}
+	}
+	return false
+}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/frontdeskhq/frontdesk/channels"
+	"github.com/frontdeskhq/frontdesk/channels/slack"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/router/outbound"
 	"github.com/frontdeskhq/frontdesk/router/outbox"
@@ -68,15 +69,28 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 
 	groups := []string{outbound.Group}
+	senders := map[string]channels.Sender{}
+	var routes []web.Route
+	var slackHub *slack.Hub
+	if cfg.Slack.Enabled() {
+		if slackHub, err = slack.New(cfg.Slack, a.inbox, a.store, log); err != nil {
+			return err
+		}
+		senders[channels.Slack] = slackHub
+		routes = append(routes, web.Route{Pattern: slack.EventsPattern, Handler: slackHub.Handler()})
+		if slackHub.Mirrors() {
+			groups = append(groups, slack.MirrorGroup)
+		}
+	}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
-	worker := outbound.New(a.inbox, map[string]channels.Sender{}, cfg.Bus.Options().MaxAttempts, log)
+	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
 
 	checks := []web.Check{{Name: "store", Fn: a.store.Ping}}
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry})
+	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry, Routes: routes})
 	if err != nil {
 		return err
 	}
@@ -103,6 +117,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},
 	}
+	parts = append(parts, slackParts(slackHub, a, consumerName, log)...)
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
 		g.Go(func() error { return guard(gctx, log, p) })
