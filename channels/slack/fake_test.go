@@ -23,7 +23,7 @@ import (
 // fakeSlack is a local server speaking the Slack Web API's JSON for the methods the
 // hub calls, recording every call.
 type fakeSlack struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	token string
 
@@ -51,7 +51,7 @@ type cannedResponse struct {
 	body       string
 }
 
-func newFakeSlack(t *testing.T) *fakeSlack {
+func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{t: t, token: "xoxb-test-token", users: map[string]map[string]any{},
 		replies: map[string][]map[string]any{}, files: map[string][]byte{}, fail: map[string][]cannedResponse{}, ts: 1000}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -205,7 +205,7 @@ const (
 // fixture is a hub over a real SQLite store and inbox, calling a fakeSlack, with a
 // fake clock and recorded sleeps.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	hub   *Hub
 	svc   *inbox.Service
 	st    *store.SQLite
@@ -218,7 +218,7 @@ type fixture struct {
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newFixture(t *testing.T, mode string, mutate ...func(*Config)) *fixture {
+func newFixture(t testing.TB, mode string, mutate ...func(*Config)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(context.Background(), store.Config{}, dir, quietLog())
