@@ -221,10 +221,7 @@ func (w *workspace) user(ctx context.Context, id string) (cachedPerson, error) {
 	case err != nil:
 		return p, err
 	default:
-		p.Name = firstNonEmpty(u.Profile.DisplayName, u.RealName, u.Name, id)
-		if u.Profile.RealName != "" {
-			p.Name = u.Profile.RealName
-		}
+		p.Name = firstNonEmpty(u.Profile.RealName, u.RealName, u.Profile.DisplayName, u.Name, id)
 		p.Email = u.Profile.Email
 		p.Bot = u.IsBot || u.ID == "USLACKBOT"
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
 )
@@ -122,4 +124,27 @@ func TestReceiverRefusesAnotherWorkspacesSecret(t *testing.T) {
 	if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), CodeInvalidSignature) {
 		t.Fatalf("POST = %d %s, want 401 invalid_signature", w.Code, w.Body)
 	}
+}
+
+// stuckStore never finishes a write before the caller's context ends.
+type stuckStore struct{ Store }
+
+func (stuckStore) Write(ctx context.Context, _ func(ctx context.Context, tx inbox.Tx) error) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestReceiverAnswersBeforeSlackGivesUp: when the store cannot commit within
+// ack_timeout, the receiver answers 503 (Slack will retry) instead of letting Slack's
+// 3 seconds run out.
+func TestReceiverAnswersBeforeSlackGivesUp(t *testing.T) {
+	f := newFixture(t, ModeCustomer)
+	f.hub.store = stuckStore{f.st}
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		w := f.post(messageEvent("Ev1", dm("U1", "1.000100", "Bonjour")))
+		if took := time.Since(start); w.Code != http.StatusServiceUnavailable || took != DefaultAckTimeout {
+			t.Fatalf("POST with a stuck store = %d after %v, want 503 after %v", w.Code, took, DefaultAckTimeout)
+		}
+	})
 }

@@ -74,8 +74,12 @@ func (h *Hub) processOne(ctx context.Context, ev inbox.SlackEvent) {
 	switch {
 	case errors.Is(err, errFinished):
 		return
-	case err == nil, errors.Is(err, errIgnored):
+	case err == nil, err == errIgnored:
 		h.finish(ctx, ev.EventID, now, "")
+	case errors.Is(err, errIgnored):
+		// Refused on purpose (a stranger in a mirror thread...): done, with the reason
+		// kept for whoever looks at the event later.
+		h.finish(ctx, ev.EventID, now, err.Error())
 	case channels.IsPermanent(err) || inbox.IsInvalid(err):
 		h.log.Warn("event given up: permanent error", "event_id", ev.EventID, "team", ev.TeamID, "err", err)
 		h.finish(ctx, ev.EventID, now, err.Error())

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
@@ -39,7 +40,7 @@ func (h *Hub) threadMessage(ctx context.Context, w *workspace, eventID string, e
 	}
 	refuse := func(why string) error {
 		w.ephemeral(ctx, e.Channel, e.ThreadTS, e.User, "Frontdesk did not record your message: "+why)
-		return errIgnored
+		return fmt.Errorf("%w: thread message refused: %s", errIgnored, why)
 	}
 	if p.Email == "" {
 		return refuse("Slack does not share your email address with the app, so you cannot be matched to a Frontdesk user.")

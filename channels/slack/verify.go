@@ -30,6 +30,7 @@ type VerifyError struct {
 	Message string
 }
 
+// Error implements error.
 func (e *VerifyError) Error() string { return "slack: " + e.Code + ": " + e.Message }
 
 // Verification failure codes.

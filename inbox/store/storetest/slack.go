@@ -101,6 +101,13 @@ func testSlackLinks(t *testing.T, s inbox.Store) {
 		{"message: same message", func(ctx context.Context, tx inbox.Tx) error {
 			return tx.AddSlackMessage(ctx, inbox.SlackMessage{MessageID: m.ID, TeamID: "T1", ChannelID: "C1", TS: "9.9"})
 		}},
+		{"message: same slack ts", func(ctx context.Context, tx inbox.Tx) error {
+			m2 := inbox.Message{ConversationID: c.ID, Kind: inbox.KindNote, Channel: channels.Email, Text: "y", CreatedAt: t0}
+			if err := tx.CreateMessage(ctx, &m2); err != nil {
+				return err
+			}
+			return tx.AddSlackMessage(ctx, inbox.SlackMessage{MessageID: m2.ID, TeamID: "T1", ChannelID: "C1", TS: "1.2"})
+		}},
 	}
 	for _, d := range dups {
 		if err := s.Write(ctx, d.fn); !errors.Is(err, inbox.ErrDuplicate) {
