@@ -67,6 +67,8 @@ type SlackTx interface {
 	// AddSlackThread links a conversation to its thread; a conversation or a thread
 	// already linked fails with ErrDuplicate.
 	AddSlackThread(ctx context.Context, t SlackThread) error
+	// PurgeSlackEvents deletes events done before before and returns how many.
+	PurgeSlackEvents(ctx context.Context, before time.Time) (int64, error)
 	// AddSlackMessage links a message to a Slack message; a message or a Slack
 	// message already linked fails with ErrDuplicate.
 	AddSlackMessage(ctx context.Context, m SlackMessage) error

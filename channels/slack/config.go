@@ -35,6 +35,9 @@ type Config struct {
 	// MaxRetryAfter is the longest rate-limit pause (429 Retry-After) waited inline;
 	// a longer one fails the call as temporary, to be retried later.
 	MaxRetryAfter time.Duration `yaml:"max_retry_after"`
+	// EventRetention is how long processed events are kept: a Slack retry of an event
+	// still kept is recognised as a duplicate.
+	EventRetention time.Duration `yaml:"event_retention"`
 	// UserCacheTTL is how long a user's name and email from users.info are reused.
 	UserCacheTTL time.Duration `yaml:"user_cache_ttl"`
 	// Workspaces are the Slack workspaces the app is installed in.
@@ -111,6 +114,9 @@ const (
 	// DefaultUserCacheTTL: names and emails rarely change; a day keeps users.info
 	// calls to one per person per day.
 	DefaultUserCacheTTL = 24 * time.Hour
+	// DefaultEventRetention: Slack retries within about an hour; a week also keeps
+	// the recent events at hand for whoever investigates one.
+	DefaultEventRetention = 7 * 24 * time.Hour
 	// DefaultReplyPrefix is what an agent types before an answer meant for the contact.
 	DefaultReplyPrefix = "!reply "
 )
@@ -159,6 +165,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxRetryAfter == 0 {
 		c.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if c.EventRetention == 0 {
+		c.EventRetention = DefaultEventRetention
 	}
 	if c.UserCacheTTL == 0 {
 		c.UserCacheTTL = DefaultUserCacheTTL
@@ -229,6 +238,8 @@ func (c Config) Validate() error {
 		bad("max_attempts: must be at least 1")
 	case c.RetryBackoff <= 0 || c.MaxRetryAfter < 0 || c.UserCacheTTL <= 0:
 		bad("retry_backoff, max_retry_after, user_cache_ttl: must be positive")
+	case c.EventRetention < time.Hour:
+		bad("event_retention: must be at least 1h, Slack's retry window")
 	}
 	seen := map[string]bool{}
 	for i, w := range c.Workspaces {

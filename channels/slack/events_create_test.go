@@ -148,3 +148,25 @@ func TestReceiverAnswersBeforeSlackGivesUp(t *testing.T) {
 		}
 	})
 }
+
+// TestPurgeKeepsTheDedupWindow: processed events are kept for event_retention (a
+// retry is still a duplicate), then purged.
+func TestPurgeKeepsTheDedupWindow(t *testing.T) {
+	f := newFixture(t, ModeCustomer)
+	f.api.addUser("U1", "Marie Dupont", "", false)
+	body := messageEvent("Ev1", dm("U1", "1.000100", "Bonjour"))
+	f.deliver(body)
+	f.drain()
+	f.clock.add(DefaultEventRetention - time.Minute)
+	f.hub.purge(context.Background())
+	if w := f.post(body, HeaderRetryNum, "1"); !strings.Contains(w.Body.String(), `"duplicate":true`) {
+		t.Fatalf("retry within the retention = %s, want a duplicate", w.Body)
+	}
+	f.clock.add(2 * time.Minute)
+	f.hub.purge(context.Background())
+	f.deliver(body) // stored again: the event row is gone
+	f.drain()
+	if convs := f.conversations(); len(convs) != 1 || convs[0].MessageCount != 1 {
+		t.Fatalf("conversations = %+v, want one message: Ingest still deduplicates on the message id", convs)
+	}
+}

@@ -14,19 +14,27 @@ import (
 const (
 	// processBatch is how many due events one pass reads.
 	processBatch = 100
+	// purgeEvery is how often processed events past the retention are deleted.
+	purgeEvery = time.Hour
 	// pollEvery bounds how long a retried event waits past its due time when nothing
 	// wakes the processor.
 	pollEvery = time.Second
 )
 
 // Run processes stored events until ctx ends: at once when the receiver stores one,
-// and every second for retries that fall due.
+// and every second for retries that fall due. Hourly, it deletes processed events
+// older than event_retention.
 func (h *Hub) Run(ctx context.Context) error {
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
+	var purged time.Time
 	for {
 		if _, err := h.drain(ctx); err != nil && ctx.Err() == nil {
 			h.log.Error("reading stored events failed", "err", err)
+		}
+		if now := h.now(); now.Sub(purged) >= purgeEvery {
+			purged = now
+			h.purge(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -94,6 +102,22 @@ func (h *Hub) processOne(ctx context.Context, ev inbox.SlackEvent) {
 		}); werr != nil {
 			h.log.Error("recording a failed attempt failed", "event_id", ev.EventID, "err", werr)
 		}
+	}
+}
+
+// purge deletes processed events older than the retention.
+func (h *Hub) purge(ctx context.Context) {
+	var n int64
+	err := h.store.Write(ctx, func(ctx context.Context, tx inbox.Tx) error {
+		var err error
+		n, err = tx.PurgeSlackEvents(ctx, h.now().Add(-h.cfg.EventRetention))
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		h.log.Error("purging processed events failed", "err", err)
+	}
+	if n > 0 {
+		h.log.Info("processed events purged", "count", n)
 	}
 }
 

@@ -111,6 +111,14 @@ func (t *tx) RetrySlackEvent(ctx context.Context, id string, next time.Time, err
 	return nil
 }
 
+func (t *tx) PurgeSlackEvents(ctx context.Context, before time.Time) (int64, error) {
+	res, err := t.exec(ctx, `DELETE FROM slack_events WHERE done_at IS NOT NULL AND done_at < ?`, micro(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: purge slack events: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 func (t *tx) AddSlackThread(ctx context.Context, th inbox.SlackThread) error {
 	_, err := t.exec(ctx, `INSERT INTO slack_threads (`+slackThreadColumns+`) VALUES (?, ?, ?, ?, ?)`,
 		th.ConversationID, th.TeamID, th.ChannelID, th.ThreadTS, micro(th.CreatedAt))

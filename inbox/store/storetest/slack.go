@@ -70,6 +70,22 @@ func testSlackEvents(t *testing.T, s inbox.Store) {
 	if len(evs) != 2 || evs[0].EventID != "Ev2" || evs[0].Attempts != 1 || evs[0].LastError != "slack down" || string(evs[0].Body) != `{"event_id":"Ev2"}` {
 		t.Fatalf("PendingSlackEvents(later) = %+v, want Ev2 with one failed attempt first", evs)
 	}
+	// Purging removes done events only; a purged id can be stored again.
+	var purged int64
+	write(t, s, func(ctx context.Context, tx inbox.Tx) error {
+		var err error
+		purged, err = tx.PurgeSlackEvents(ctx, t0.Add(time.Second))
+		return err
+	})
+	if purged != 1 {
+		t.Fatalf("PurgeSlackEvents() = %d, want 1 (Ev1)", purged)
+	}
+	if got := fmt.Sprint(pending(t0.Add(2 * time.Hour))); got != "[Ev2 Ev3]" {
+		t.Fatalf("PendingSlackEvents after purge = %s, want [Ev2 Ev3]", got)
+	}
+	if err := add("Ev1", t0); err != nil {
+		t.Fatalf("AddSlackEvent(purged id) = %v", err)
+	}
 }
 
 // testSlackLinks: threads and messages linked once on either key.
