@@ -319,6 +319,11 @@ type ReplyInput struct {
 // Reply adds an agent's message or private note to conversation id. A reply is queued
 // for the outbound worker, which delivers it through the conversation's channel.
 func (s *Service) Reply(ctx context.Context, actor User, id int64, in ReplyInput) (Message, error) {
+	return s.reply(ctx, actor, id, in, nil)
+}
+
+// reply is Reply with an optional function run in the same transaction (ReplyWith).
+func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput, also func(ctx context.Context, tx Tx, m Message) error) (Message, error) {
 	if actor.Disabled {
 		return Message{}, ErrUnauthorized
 	}
@@ -374,6 +379,11 @@ func (s *Service) Reply(ctx context.Context, actor User, id int64, in ReplyInput
 		}
 		if err := tx.UpdateActivity(ctx, &c); err != nil {
 			return fmt.Errorf("inbox: reply to %d: %w", id, err)
+		}
+		if also != nil {
+			if err := also(ctx, tx, m); err != nil {
+				return err
+			}
 		}
 		if changed != nil {
 			if err := publish(ctx, tx, TopicConversationUpdated, &c, nil, actor.ID, changed, now); err != nil {

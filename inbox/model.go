@@ -241,6 +241,12 @@ const (
 	EventTagged        = "tags_changed"
 	EventClassified    = "classified"
 	EventDelivery      = "delivery_failed"
+	// EventMessageEdited: the author edited a message on its channel (Slack); the
+	// message keeps its first text, the event carries the new one.
+	EventMessageEdited = "message_edited"
+	// EventMessageDeleted: the author deleted a message on its channel; the message
+	// is kept for the record.
+	EventMessageDeleted = "message_deleted"
 )
 
 // Event is one entry of a conversation's timeline.

@@ -28,6 +28,7 @@ type Store interface {
 type Reader interface {
 	SessionReader
 	SnoozeStore
+	SlackReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -53,6 +54,7 @@ type Reader interface {
 // transaction's own writes.
 type Tx interface {
 	SessionTx
+	SlackTx
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)

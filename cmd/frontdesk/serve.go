@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/frontdeskhq/frontdesk/channels"
+	"github.com/frontdeskhq/frontdesk/channels/slack"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/router/outbound"
 	"github.com/frontdeskhq/frontdesk/router/outbox"
@@ -70,9 +71,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 
 	groups := []string{outbound.Group}
+	senders := map[string]channels.Sender{}
+	var routes []web.Route
+	var slackHub *slack.Hub
+	if cfg.Slack.Enabled() {
+		if slackHub, err = slack.New(cfg.Slack, a.inbox, a.store, log); err != nil {
+			return err
+		}
+		senders[channels.Slack] = slackHub
+		routes = append(routes, web.Route{Pattern: slack.EventsPattern, Handler: slackHub.Handler()})
+		if slackHub.Mirrors() {
+			groups = append(groups, slack.MirrorGroup)
+		}
+	}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
-	worker := outbound.New(a.inbox, map[string]channels.Sender{}, cfg.Bus.Options().MaxAttempts, log)
+	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
 
 	checks := []web.Check{{Name: "store", Fn: a.store.Ping}}
 	if a.redis != nil {
@@ -80,7 +94,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	hub := realtime.New(realtime.Config{}, a.store, nil, log)
 	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
-		Hub: hub, Blobs: a.blobs})
+		Hub: hub, Blobs: a.blobs, Routes: routes})
 	if err != nil {
 		return err
 	}
@@ -120,6 +134,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		{"presence", hub.Run},
 		{"housekeeping", func(ctx context.Context) error { return housekeeping(ctx, a.inbox, log) }},
 	}
+	parts = append(parts, slackParts(slackHub, a, consumerName, log)...)
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
 		g.Go(func() error { return guard(gctx, log, p) })

@@ -37,6 +37,8 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"NotFound", testNotFound},
 		{"Sessions", testSessions},
 		{"ReadMarkers", testReadMarkers},
+		{"SlackEvents", testSlackEvents},
+		{"SlackLinks", testSlackLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,322 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/inbox/blob"
+	"github.com/frontdeskhq/frontdesk/inbox/store"
+)
+
+// fakeSlack is a local server speaking the Slack Web API's JSON for the methods the
+// hub calls, recording every call.
+type fakeSlack struct {
+	t     testing.TB
+	srv   *httptest.Server
+	token string
+
+	mu    sync.Mutex
+	calls []apiCall
+	// users by id: a user.info "user" object.
+	users map[string]map[string]any
+	// replies by thread ts: conversations.replies messages.
+	replies map[string][]map[string]any
+	// files by path under /files/.
+	files map[string][]byte
+	// fail holds canned responses served, once each, before the real one, by method.
+	fail map[string][]cannedResponse
+	ts   int
+}
+
+type apiCall struct {
+	Method string
+	Form   map[string]string
+}
+
+type cannedResponse struct {
+	status     int
+	retryAfter string
+	body       string
+}
+
+func newFakeSlack(t testing.TB) *fakeSlack {
+	f := &fakeSlack{t: t, token: "xoxb-test-token", users: map[string]map[string]any{},
+		replies: map[string][]map[string]any{}, files: map[string][]byte{}, fail: map[string][]cannedResponse{}, ts: 1000}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeSlack) url() string { return f.srv.URL + "/api/" }
+
+func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
+	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if strings.HasPrefix(r.URL.Path, "/files/") {
+		f.record("files.download", map[string]string{"path": r.URL.Path, "token": auth})
+		if c, ok := f.canned("files.download"); ok {
+			f.writeCanned(w, c)
+			return
+		}
+		data, ok := f.file(r.URL.Path)
+		if auth != f.token || !ok {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		w.Write(data)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	form := map[string]string{}
+	for k, v := range r.Form {
+		form[k] = v[0]
+	}
+	if auth == "" {
+		auth = form["token"]
+	}
+	delete(form, "token")
+	f.record(method, form)
+	if c, ok := f.canned(method); ok {
+		f.writeCanned(w, c)
+		return
+	}
+	if auth != f.token {
+		writeJSON(w, 200, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch method {
+	case "chat.postMessage":
+		if form["channel"] == "CGONE" {
+			writeJSON(w, 200, map[string]any{"ok": false, "error": "channel_not_found"})
+			return
+		}
+		f.ts++
+		writeJSON(w, 200, map[string]any{"ok": true, "channel": form["channel"], "ts": fmt.Sprintf("%d.000100", f.ts)})
+	case "chat.postEphemeral":
+		writeJSON(w, 200, map[string]any{"ok": true, "message_ts": "1.1"})
+	case "users.info":
+		u, ok := f.users[form["user"]]
+		if !ok {
+			writeJSON(w, 200, map[string]any{"ok": false, "error": "user_not_found"})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"ok": true, "user": u})
+	case "conversations.replies":
+		writeJSON(w, 200, map[string]any{"ok": true, "messages": f.replies[form["ts"]], "has_more": false})
+	case "files.info":
+		writeJSON(w, 200, map[string]any{"ok": true, "file": map[string]any{"id": form["file"], "mimetype": "text/plain",
+			"url_private_download": f.srv.URL + "/files/" + form["file"]}})
+	default:
+		writeJSON(w, 200, map[string]any{"ok": false, "error": "unknown_method"})
+	}
+}
+
+func (f *fakeSlack) record(method string, form map[string]string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, apiCall{Method: method, Form: form})
+}
+
+func (f *fakeSlack) canned(method string) (cannedResponse, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	q := f.fail[method]
+	if len(q) == 0 {
+		return cannedResponse{}, false
+	}
+	f.fail[method] = q[1:]
+	return q[0], true
+}
+
+func (f *fakeSlack) writeCanned(w http.ResponseWriter, c cannedResponse) {
+	if c.retryAfter != "" {
+		w.Header().Set("Retry-After", c.retryAfter)
+	}
+	w.WriteHeader(c.status)
+	io.WriteString(w, c.body)
+}
+
+func (f *fakeSlack) file(path string) ([]byte, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.files[path]
+	return d, ok
+}
+
+// failNext queues canned responses for method.
+func (f *fakeSlack) failNext(method string, rs ...cannedResponse) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail[method] = append(f.fail[method], rs...)
+}
+
+func (f *fakeSlack) addUser(id, name, email string, bot bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users[id] = map[string]any{"id": id, "name": strings.ToLower(name), "real_name": name, "is_bot": bot,
+		"profile": map[string]any{"real_name": name, "email": email}}
+}
+
+// callsTo returns the recorded calls of method.
+func (f *fakeSlack) callsTo(method string) []apiCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []apiCall
+	for _, c := range f.calls {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+const (
+	testSecret = "test-signing-secret"
+	teamID     = "T0001"
+	mirrorCh   = "CMIRROR"
+)
+
+// fixture is a hub over a real SQLite store and inbox, calling a fakeSlack, with a
+// fake clock and recorded sleeps.
+type fixture struct {
+	t     testing.TB
+	hub   *Hub
+	svc   *inbox.Service
+	st    *store.SQLite
+	api   *fakeSlack
+	clock *clock
+
+	mu     sync.Mutex
+	sleeps []time.Duration
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func newFixture(t testing.TB, mode string, mutate ...func(*Config)) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), store.Config{}, dir, quietLog())
+	if err != nil {
+		t.Fatalf("store.Open() = %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b, err := blob.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, st: st, api: newFakeSlack(t), clock: &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}}
+	f.svc = inbox.New(st, b, inbox.Config{}, quietLog(), inbox.WithClock(f.clock.now))
+	ws := Workspace{TeamID: teamID, Name: "mairie", Mode: mode, SigningSecret: testSecret, BotToken: f.api.token, APIURL: f.api.url(), PostAsAgent: true}
+	if strings.Contains(mode, "agent") || strings.Contains(mode, "notify") {
+		ws.MirrorChannel = mirrorCh
+	}
+	cfg := Config{Workspaces: []Workspace{ws}}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	f.hub, err = New(cfg, f.svc, st, quietLog(), WithClock(f.clock.now), WithSleep(func(ctx context.Context, d time.Duration) error {
+		f.mu.Lock()
+		f.sleeps = append(f.sleeps, d)
+		f.mu.Unlock()
+		return ctx.Err()
+	}))
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	return f
+}
+
+// post sends body to the receiver, signed now with the test secret, and returns the
+// response.
+func (f *fixture) post(body string, hdr ...string) *httptest.ResponseRecorder {
+	ts := strconv.FormatInt(f.clock.now().Unix(), 10)
+	r := httptest.NewRequest(http.MethodPost, "/hooks/slack/events", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(HeaderTimestamp, ts)
+	r.Header.Set(HeaderSignature, Sign(testSecret, ts, []byte(body)))
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	f.hub.Handler().ServeHTTP(w, r)
+	return w
+}
+
+// deliver posts an event and fails the test unless it is acknowledged with 200.
+func (f *fixture) deliver(body string, hdr ...string) {
+	f.t.Helper()
+	if w := f.post(body, hdr...); w.Code != http.StatusOK {
+		f.t.Fatalf("POST event = %d %s, want 200", w.Code, w.Body)
+	}
+}
+
+// drain processes every stored event due now.
+func (f *fixture) drain() int {
+	f.t.Helper()
+	n, err := f.hub.drain(context.Background())
+	if err != nil {
+		f.t.Fatalf("drain() = %v", err)
+	}
+	return n
+}
+
+// messageEvent builds an event_callback body carrying a message event.
+func messageEvent(eventID string, ev map[string]any, extra ...map[string]any) string {
+	cb := map[string]any{"type": "event_callback", "team_id": teamID, "api_app_id": "A1", "event_id": eventID, "event_time": 1, "event": ev}
+	for _, e := range extra {
+		for k, v := range e {
+			cb[k] = v
+		}
+	}
+	b, _ := json.Marshal(cb)
+	return string(b)
+}
+
+// dm is a direct message event from user.
+func dm(user, ts, text string) map[string]any {
+	return map[string]any{"type": "message", "channel": "D0001", "channel_type": "im", "user": user, "text": text, "ts": ts}
+}
+
+// pending returns the stored events not done.
+func (f *fixture) pending() []inbox.SlackEvent {
+	evs, err := f.st.PendingSlackEvents(context.Background(), f.clock.now().Add(24*time.Hour), 100)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return evs
+}
+
+// conversations returns every conversation, newest first.
+func (f *fixture) conversations() []inbox.Conversation {
+	list, err := f.st.Conversations(context.Background(), inbox.ConversationQuery{Limit: 100, Sort: inbox.SortRecent})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return list
+}

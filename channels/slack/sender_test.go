@@ -1,0 +1,146 @@
+package slack
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdeskhq/frontdesk/channels"
+	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/router/outbound"
+	"github.com/frontdeskhq/frontdesk/router/queue"
+)
+
+// runOutbound hands every outbox record after *after to the real outbound worker
+// (which calls the hub's Send), as the bus would, with attempt.
+func (f *fixture) runOutbound(after *uint64, attempt int) []error {
+	f.t.Helper()
+	recs, err := f.st.OutboxAfter(context.Background(), *after, 1000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var batch []queue.Delivery
+	for _, r := range recs {
+		batch = append(batch, queue.Delivery{Message: queue.Message{ID: r.ID, Type: r.Type, Payload: r.Payload}, Attempt: attempt})
+		*after = r.ID
+	}
+	w := outbound.New(f.svc, map[string]channels.Sender{channels.Slack: f.hub}, queue.DefaultMaxAttempts, quietLog())
+	return w.Handle(context.Background(), batch)
+}
+
+func (f *fixture) agent(email, name string) inbox.User {
+	f.t.Helper()
+	u, err := f.svc.CreateUser(context.Background(), inbox.NewUser{Email: email, Name: name, Role: inbox.RoleAgent, Password: "motdepasse-solide"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return u
+}
+
+// TestAgentReplyToSlackThread: an agent's reply to a Slack Connect thread goes back
+// into that thread under the agent's name, escaped, with rate limits honoured.
+func TestAgentReplyToSlackThread(t *testing.T) {
+	f := newFixture(t, ModeCustomer)
+	ctx := context.Background()
+	f.api.addUser("U1", "Marie Dupont", "", false)
+	f.deliver(messageEvent("Ev1", map[string]any{"type": "message", "channel": "CSHARED", "channel_type": "channel", "user": "U1",
+		"text": "Bonjour", "ts": "1700000000.000100"}, map[string]any{"is_ext_shared_channel": true}))
+	f.deliver(messageEvent("Ev2", dm("U1", "1700000001.000100", "Et en privé")))
+	f.drain()
+	var after uint64
+	f.runOutbound(&after, 1) // inbound events: nothing to send
+	camille := f.agent("camille@mairie.fr", "Camille Martin")
+	convs := f.conversations()
+	byKey := map[string]inbox.Conversation{}
+	for _, c := range convs {
+		byKey[c.ThreadKey] = c
+	}
+
+	f.api.failNext("chat.postMessage", cannedResponse{status: http.StatusTooManyRequests, retryAfter: "2"})
+	m, err := f.svc.Reply(ctx, camille, byKey["CSHARED:1700000000.000100"].ID, inbox.ReplyInput{Text: "Bonjour <!channel> & merci"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.runOutbound(&after, 1); errs != nil {
+		t.Fatalf("outbound = %v", errs)
+	}
+	posts := f.api.callsTo("chat.postMessage")
+	last := posts[len(posts)-1].Form
+	if last["channel"] != "CSHARED" || last["thread_ts"] != "1700000000.000100" || last["username"] != "Camille Martin" ||
+		last["text"] != "Bonjour &lt;!channel&gt; &amp; merci" {
+		t.Fatalf("chat.postMessage form = %v, want the thread, the agent's name and escaped text", last)
+	}
+	if len(f.sleeps) != 1 || f.sleeps[0] != 2*time.Second {
+		t.Fatalf("sleeps = %v, want the 2s Retry-After waited", f.sleeps)
+	}
+	got, _ := f.st.Message(ctx, m.ID)
+	if got.DeliveryStatus != inbox.DeliverySent || !strings.HasPrefix(got.ExternalID, "T0001/CSHARED/") {
+		t.Fatalf("reply = %s %q, want sent with the Slack message id", got.DeliveryStatus, got.ExternalID)
+	}
+
+	// The DM conversation: a top-level post in the DM.
+	if _, err := f.svc.Reply(ctx, camille, byKey["D0001"].ID, inbox.ReplyInput{Text: "Oui ?"}); err != nil {
+		t.Fatal(err)
+	}
+	f.runOutbound(&after, 1)
+	posts = f.api.callsTo("chat.postMessage")
+	if last := posts[len(posts)-1].Form; last["channel"] != "D0001" || last["thread_ts"] != "" {
+		t.Fatalf("DM reply form = %v, want a top-level post in the DM", last)
+	}
+
+	// Our own message comes back as an event: ignored.
+	echo := dm("", "1700000099.000100", "Oui ?")
+	echo["bot_id"] = "B1"
+	f.deliver(messageEvent("Ev3", echo))
+	f.drain()
+	if d, _ := f.st.Conversation(ctx, byKey["D0001"].ID); d.MessageCount != 2 {
+		t.Fatalf("DM conversation has %d messages, want 2 (our echo ignored)", d.MessageCount)
+	}
+}
+
+// TestAgentReplyLongRateLimitAndRefusal: a Retry-After longer than max_retry_after
+// leaves the reply queued for the bus to retry; a channel Slack does not know fails
+// the reply permanently.
+func TestAgentReplyLongRateLimitAndRefusal(t *testing.T) {
+	f := newFixture(t, ModeCustomer)
+	ctx := context.Background()
+	f.api.addUser("U1", "Marie Dupont", "", false)
+	f.deliver(messageEvent("Ev1", dm("U1", "1700000000.000100", "Bonjour")))
+	f.drain()
+	var after uint64
+	f.runOutbound(&after, 1)
+	camille := f.agent("camille@mairie.fr", "Camille Martin")
+	conv := f.conversations()[0]
+	f.api.failNext("chat.postMessage", cannedResponse{status: http.StatusTooManyRequests, retryAfter: "120"})
+	m, _ := f.svc.Reply(ctx, camille, conv.ID, inbox.ReplyInput{Text: "Un instant"})
+	start := after
+	if errs := f.runOutbound(&after, 1); errs == nil || errs[len(errs)-1] == nil {
+		t.Fatalf("outbound under a 120s rate limit = %v, want a temporary error", errs)
+	}
+	if got, _ := f.st.Message(ctx, m.ID); got.DeliveryStatus != inbox.DeliveryQueued {
+		t.Fatalf("reply status = %s, want still queued", got.DeliveryStatus)
+	}
+	after = start
+	if errs := f.runOutbound(&after, 2); errs != nil {
+		t.Fatalf("second attempt = %v, want delivered", errs)
+	}
+	if got, _ := f.st.Message(ctx, m.ID); got.DeliveryStatus != inbox.DeliverySent {
+		t.Fatalf("reply status after retry = %s, want sent", got.DeliveryStatus)
+	}
+
+	// A conversation whose channel Slack no longer knows.
+	if _, err := f.hub.Send(ctx, channels.Outbound{Account: teamID, ThreadKey: "CGONE:1.1", Text: "x"}); !channels.IsPermanent(err) {
+		t.Fatalf("Send(unknown channel) = %v, want a permanent error", err)
+	}
+	for _, out := range []channels.Outbound{
+		{Account: "T9999", ThreadKey: "D0001", Text: "x"},
+		{Account: teamID, ThreadKey: "not a key", Text: "x"},
+		{Account: teamID, ThreadKey: "D0001", Text: "  "},
+	} {
+		if _, err := f.hub.Send(ctx, out); !channels.IsPermanent(err) {
+			t.Errorf("Send(%+v) = %v, want a permanent error", out, err)
+		}
+	}
+}
