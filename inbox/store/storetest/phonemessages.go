@@ -248,7 +248,9 @@ func testUpdateMessageText(t *testing.T, s inbox.Store) {
 	ct, c := seed(t, s, channels.Telephony, "+33600000002")
 	m := inbox.Message{ConversationID: c.ID, Kind: inbox.KindIn, Channel: channels.Telephony, ExternalID: "RE1", ContactID: ct.ID, Text: "Message vocal", CreatedAt: t0}
 	write(t, s, func(ctx context.Context, tx inbox.Tx) error { return tx.CreateMessage(ctx, &m) })
-	write(t, s, func(ctx context.Context, tx inbox.Tx) error { return tx.UpdateMessageText(ctx, m.ID, "Message vocal : bonjour") })
+	write(t, s, func(ctx context.Context, tx inbox.Tx) error {
+		return tx.UpdateMessageText(ctx, m.ID, "Message vocal : bonjour")
+	})
 	got, err := s.Message(ctx, m.ID)
 	if err != nil || got.Text != "Message vocal : bonjour" || got.ExternalID != "RE1" {
 		t.Fatalf("Message() after UpdateMessageText = %+v, %v", got, err)
