@@ -178,6 +178,11 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/conversations/{id}", s.conversationShow)
 	api("PATCH /api/v1/conversations/{id}", s.conversationUpdate)
 	api("POST /api/v1/conversations/{id}/messages", s.messageCreate)
+	api("POST /api/v1/phone-messages", s.phoneMessageCreate)
+	api("GET /api/v1/phone-messages", s.phoneMessageList)
+	api("GET /api/v1/phone-messages/{id}", s.phoneMessageShow)
+	api("POST /api/v1/phone-messages/{id}/acknowledge", s.phoneMessageAcknowledge)
+	api("POST /api/v1/phone-messages/{id}/callback-done", s.phoneMessageCallbackDone)
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)
