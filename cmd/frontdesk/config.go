@@ -12,8 +12,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/frontdeskhq/frontdesk/channels/telephony"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
+	"github.com/frontdeskhq/frontdesk/router/notify"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 	"github.com/frontdeskhq/frontdesk/web"
 )
@@ -29,6 +31,10 @@ type config struct {
 	Inbox   inbox.Config      `yaml:"inbox"`
 	Bus     queue.Config      `yaml:"bus"`
 	Redis   queue.RedisConfig `yaml:"redis"`
+	// Telephony is the telephony provider's webhooks and SMS; PhoneMessages the
+	// notifications and overdue sweep of phone messages.
+	Telephony     telephony.Config `yaml:"telephony"`
+	PhoneMessages notify.Config    `yaml:"phone_messages"`
 }
 
 // logConfig is the log section.
@@ -51,6 +57,9 @@ var envOverrides = []struct {
 	{"FRONTDESK_DATA", func(c *config, v string) { c.DataDir = v }},
 	{"FRONTDESK_ADDR", func(c *config, v string) { c.Server.Addr = v }},
 	{"FRONTDESK_PUBLIC_URL", func(c *config, v string) { c.Server.PublicURL = v }},
+	{"FRONTDESK_TELEPHONY_ACCOUNT_SID", func(c *config, v string) { c.Telephony.AccountSID = v }},
+	{"FRONTDESK_TELEPHONY_AUTH_TOKEN", func(c *config, v string) { c.Telephony.AuthToken = v }},
+	{"FRONTDESK_TELEPHONY_PBX_SECRET", func(c *config, v string) { c.Telephony.PBX.Secret = v }},
 }
 
 // loadConfig reads path (none: the embedded default), applies the environment and
@@ -119,6 +128,8 @@ func (c config) withDefaults() config {
 	c.Store = c.Store.WithDefaults()
 	c.Inbox = c.Inbox.WithDefaults()
 	c.Redis = c.Redis.WithDefaults()
+	c.Telephony = c.Telephony.WithDefaults()
+	c.PhoneMessages = c.PhoneMessages.WithDefaults()
 	return c
 }
 
@@ -130,7 +141,8 @@ func (c config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
 	}
-	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate())
+	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(),
+		c.Telephony.Validate(), c.PhoneMessages.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.
@@ -138,6 +150,7 @@ func (c config) masked() config {
 	if c.Redis.URL != "" {
 		c.Redis.URL = queue.Masked(c.Redis.URL)
 	}
+	c.Telephony = c.Telephony.Masked()
 	return c
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/router/notify"
 	"github.com/frontdeskhq/frontdesk/router/outbound"
 	"github.com/frontdeskhq/frontdesk/router/outbox"
 	"github.com/frontdeskhq/frontdesk/router/queue"
@@ -67,16 +68,25 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	groups := []string{outbound.Group}
+	groups := []string{outbound.Group, notify.Group}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
-	worker := outbound.New(a.inbox, map[string]channels.Sender{}, cfg.Bus.Options().MaxAttempts, log)
+	senders := map[string]channels.Sender{}
+	routes, err := wireTelephony(cfg, a, senders, log)
+	if err != nil {
+		return err
+	}
+	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
+	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
+	if err != nil {
+		return err
+	}
 
 	checks := []web.Check{{Name: "store", Fn: a.store.Ping}}
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry})
+	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry, Routes: routes})
 	if err != nil {
 		return err
 	}
@@ -102,6 +112,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		{"outbound", queue.NewConsumer(a.bus, queue.ConsumerConfig{
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},
+		{"notify", queue.NewConsumer(a.bus, queue.ConsumerConfig{
+			Stream: inbox.Stream, Group: notify.Group, Name: consumerName,
+		}, notifier.Handle, log).Run},
+		{"overdue", notify.NewSweeper(a.inbox, cfg.PhoneMessages.OverdueCheck, log).Run},
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
