@@ -58,7 +58,7 @@ type fixture struct {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newFixture(t *testing.T, edit ...func(*telephony.Config)) *fixture {
+func newFixture(t testing.TB, edit ...func(*telephony.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
