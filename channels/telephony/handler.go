@@ -157,11 +157,12 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	default:
 		e = refuse(http.StatusInternalServerError, "internal", "internal error; it has been logged")
 	}
-	level := slog.LevelWarn
 	if e.Status >= 500 {
-		level = slog.LevelError
+		h.log.Error("webhook failed", "path", r.URL.Path, "status", e.Status, "err", err)
+	} else {
+		// The code and field say what was wrong; the message may quote the caller's input.
+		h.log.Warn("webhook refused", "path", r.URL.Path, "status", e.Status, "code", e.Code, "field", e.Field)
 	}
-	h.log.Log(r.Context(), level, "webhook refused", "path", r.URL.Path, "status", e.Status, "code", e.Code, "err", err)
 	body := map[string]map[string]string{"error": {"code": e.Code, "message": e.Message}}
 	if e.Field != "" {
 		body["error"]["field"] = e.Field
