@@ -29,6 +29,7 @@ type Reader interface {
 	SessionReader
 	SnoozeStore
 	SlackReader
+	PhoneMessageReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -55,6 +56,8 @@ type Reader interface {
 type Tx interface {
 	SessionTx
 	SlackTx
+	PhoneMessageTx
+	MessageEditTx
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)

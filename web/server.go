@@ -259,6 +259,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 	})
+	api("POST /api/v1/phone-messages", s.phoneMessageCreate)
+	api("GET /api/v1/phone-messages", s.phoneMessageList)
+	api("GET /api/v1/phone-messages/{id}", s.phoneMessageShow)
+	api("POST /api/v1/phone-messages/{id}/acknowledge", s.phoneMessageAcknowledge)
+	api("POST /api/v1/phone-messages/{id}/callback-done", s.phoneMessageCallbackDone)
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)

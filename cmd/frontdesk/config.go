@@ -13,8 +13,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/frontdeskhq/frontdesk/channels/slack"
+	"github.com/frontdeskhq/frontdesk/channels/telephony"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
+	"github.com/frontdeskhq/frontdesk/router/notify"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 	"github.com/frontdeskhq/frontdesk/web"
 )
@@ -31,6 +33,10 @@ type config struct {
 	Bus     queue.Config      `yaml:"bus"`
 	Redis   queue.RedisConfig `yaml:"redis"`
 	Slack   slack.Config      `yaml:"slack"`
+	// Telephony is the telephony provider's webhooks and SMS; PhoneMessages the
+	// notifications and overdue sweep of phone messages.
+	Telephony     telephony.Config `yaml:"telephony"`
+	PhoneMessages notify.Config    `yaml:"phone_messages"`
 }
 
 // logConfig is the log section.
@@ -55,6 +61,9 @@ var envOverrides = []struct {
 	{"FRONTDESK_PUBLIC_URL", func(c *config, v string) { c.Server.PublicURL = v }},
 	{"FRONTDESK_SLACK_SIGNING_SECRET", func(c *config, v string) { c.Slack.SigningSecret = v }},
 	{"FRONTDESK_SLACK_BOT_TOKEN", func(c *config, v string) { c.Slack.BotToken = v }},
+	{"FRONTDESK_TELEPHONY_ACCOUNT_SID", func(c *config, v string) { c.Telephony.AccountSID = v }},
+	{"FRONTDESK_TELEPHONY_AUTH_TOKEN", func(c *config, v string) { c.Telephony.AuthToken = v }},
+	{"FRONTDESK_TELEPHONY_PBX_SECRET", func(c *config, v string) { c.Telephony.PBX.Secret = v }},
 }
 
 // loadConfig reads path (none: the embedded default), applies the environment and
@@ -125,6 +134,8 @@ func (c config) withDefaults() config {
 	c.Inbox = c.Inbox.WithDefaults()
 	c.Redis = c.Redis.WithDefaults()
 	c.Slack = c.Slack.WithDefaults()
+	c.Telephony = c.Telephony.WithDefaults()
+	c.PhoneMessages = c.PhoneMessages.WithDefaults()
 	return c
 }
 
@@ -136,7 +147,8 @@ func (c config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
 	}
-	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(), c.Slack.Validate())
+	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(),
+		c.Slack.Validate(), c.Telephony.Validate(), c.PhoneMessages.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.
@@ -145,6 +157,7 @@ func (c config) masked() config {
 		c.Redis.URL = queue.Masked(c.Redis.URL)
 	}
 	c.Slack = c.Slack.Masked()
+	c.Telephony = c.Telephony.Masked()
 	return c
 }
 

@@ -119,7 +119,9 @@ func TestCrashLosesNothing(t *testing.T) {
 	t.Run("redis bus", func(t *testing.T) {
 		r := redistest.New(t)
 		cfg := filepath.Join(t.TempDir(), "frontdesk.yaml")
-		os.WriteFile(cfg, []byte("redis:\n  prefix: \""+r.Prefix+"\"\n"), 0o600)
+		// A short visibility timeout: entries the killed hub had read but not acknowledged
+		// (in any consumer group) come back well within the wait below.
+		os.WriteFile(cfg, []byte("bus:\n  visibility_timeout: 5s\nredis:\n  prefix: \""+r.Prefix+"\"\n"), 0o600)
 		crashAndRecover(t, bin, []string{"FRONTDESK_REDIS_URL=" + r.URL}, "--config", cfg)
 	})
 }

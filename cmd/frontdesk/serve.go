@@ -14,6 +14,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/channels/slack"
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/router/notify"
 	"github.com/frontdeskhq/frontdesk/router/outbound"
 	"github.com/frontdeskhq/frontdesk/router/outbox"
 	"github.com/frontdeskhq/frontdesk/router/queue"
@@ -70,9 +71,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	groups := []string{outbound.Group}
+	groups := []string{outbound.Group, notify.Group}
 	senders := map[string]channels.Sender{}
-	var routes []web.Route
+	routes, err := wireTelephony(cfg, a, senders, log)
+	if err != nil {
+		return err
+	}
 	var slackHub *slack.Hub
 	if cfg.Slack.Enabled() {
 		if slackHub, err = slack.New(cfg.Slack, a.inbox, a.store, log); err != nil {
@@ -87,6 +91,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
 	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
+	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
+	if err != nil {
+		return err
+	}
 
 	checks := []web.Check{{Name: "store", Fn: a.store.Ping}}
 	if a.redis != nil {
@@ -133,6 +141,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}, hub.Handle, log).Run},
 		{"presence", hub.Run},
 		{"housekeeping", func(ctx context.Context) error { return housekeeping(ctx, a.inbox, log) }},
+		{"notify", queue.NewConsumer(a.bus, queue.ConsumerConfig{
+			Stream: inbox.Stream, Group: notify.Group, Name: consumerName,
+		}, notifier.Handle, log).Run},
+		{"overdue", notify.NewSweeper(a.inbox, cfg.PhoneMessages.OverdueCheck, log).Run},
 	}
 	parts = append(parts, slackParts(slackHub, a, consumerName, log)...)
 	g, gctx := errgroup.WithContext(ctx)
