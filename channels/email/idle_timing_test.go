@@ -132,7 +132,7 @@ func TestIdleRestartAndLiveness(t *testing.T) {
 		frozen.Store(true)
 		time.Sleep(DefaultIdleRestart) // re-issue: DONE answered, the new IDLE hangs
 		synctest.Wait()
-		frozen.Store(false) // only the hung session stays dead
+		frozen.Store(false)            // only the hung session stays dead
 		time.Sleep(DefaultIdleRestart) // re-issue: DONE sent, never answered
 		synctest.Wait()
 		if st, _ := c.MailboxStates(ctx); st[0].Reconnects != 0 {
