@@ -116,6 +116,8 @@ type Server struct {
 	metrics  *httpMetrics
 	handler  http.Handler
 	extra    []Route
+	// mailboxes is the email channel's state, nil without email.
+	mailboxes Mailboxes
 }
 
 // Route is a handler mounted by another package (a webhook, the agent app).
@@ -135,6 +137,8 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Routes are extra handlers, mounted as given.
 	Routes []Route
+	// Mailboxes reports the email mailboxes' state; nil when email is off.
+	Mailboxes Mailboxes
 }
 
 // New builds the server.
@@ -151,6 +155,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		gatherer: d.Registry,
 		extra:    d.Routes,
 	}
+	s.mailboxes = d.Mailboxes
 	m, err := newHTTPMetrics(d.Registry)
 	if err != nil {
 		return nil, err
@@ -178,6 +183,7 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/conversations/{id}", s.conversationShow)
 	api("PATCH /api/v1/conversations/{id}", s.conversationUpdate)
 	api("POST /api/v1/conversations/{id}/messages", s.messageCreate)
+	api("GET /api/v1/admin/mailboxes", s.mailboxList)
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)
