@@ -70,13 +70,29 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	groups := []string{outbound.Group}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
-	worker := outbound.New(a.inbox, map[string]channels.Sender{}, cfg.Bus.Options().MaxAttempts, log)
+	senders := map[string]channels.Sender{}
+	mail, err := openEmail(a)
+	if err != nil {
+		return err
+	}
+	var mailParts []component
+	var mailboxes web.Mailboxes
+	if mail != nil {
+		if s := mail.Sender(); s != nil {
+			senders[channels.Email] = s
+		}
+		if mailParts, err = emailComponents(mail); err != nil {
+			return err
+		}
+		mailboxes = mailboxStates{mail}
+	}
+	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
 
 	checks := []web.Check{{Name: "store", Fn: a.store.Ping}}
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry})
+	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry, Mailboxes: mailboxes})
 	if err != nil {
 		return err
 	}
@@ -103,6 +119,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},
 	}
+	parts = append(parts, mailParts...)
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
 		g.Go(func() error { return guard(gctx, log, p) })
