@@ -36,7 +36,7 @@ const (
 	healthySession = time.Minute
 	// ingestWorkers ingest the messages of one fetched batch concurrently, so that
 	// the store's group commit takes them together.
-	ingestWorkers = 8
+	ingestWorkers = 32
 )
 
 // Poller imports one IMAP mailbox: it keeps a session open, waits for new mail with

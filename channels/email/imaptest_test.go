@@ -26,6 +26,8 @@ type imapFixture struct {
 	backend string // the server's own address
 	addr    string // the proxy's address, what the poller dials
 	onFetch func()
+	// latency delays every byte through the proxy by this much each way (benchmarks).
+	latency time.Duration
 
 	mu    sync.Mutex
 	conns []net.Conn
@@ -87,8 +89,42 @@ func (f *imapFixture) proxy() {
 		f.mu.Lock()
 		f.conns = append(f.conns, c, b)
 		f.mu.Unlock()
-		go func() { io.Copy(b, c); b.Close() }()
-		go func() { io.Copy(c, b); c.Close() }()
+		go delayedCopy(b, c, f.latency)
+		go delayedCopy(c, b, f.latency)
+	}
+}
+
+// delayedCopy copies src to dst, each chunk delivered d after it was read: network
+// latency without a bandwidth limit.
+func delayedCopy(dst, src net.Conn, d time.Duration) {
+	defer dst.Close()
+	if d == 0 {
+		io.Copy(dst, src)
+		return
+	}
+	type chunk struct {
+		b  []byte
+		at time.Time
+	}
+	ch := make(chan chunk, 4096)
+	go func() {
+		defer close(ch)
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				ch <- chunk{append([]byte(nil), buf[:n]...), time.Now().Add(d)}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range ch {
+		time.Sleep(time.Until(c.at))
+		if _, err := dst.Write(c.b); err != nil {
+			return
+		}
 	}
 }
 

@@ -172,6 +172,9 @@ func (ss *smtpSession) Data(r io.Reader) error {
 		if errors.As(err, &se) {
 			return se // 552 too large
 		}
+		if errors.Is(err, smtp.ErrTooLongLine) {
+			return &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "line too long"}
+		}
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "connection problem while reading the message"}
 	}
 	if hasBareLineEnding(raw) {

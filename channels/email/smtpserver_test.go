@@ -81,7 +81,7 @@ func TestSMTPServerWithPythonClient(t *testing.T) {
 	res := python(t, addr, 20000)
 	want := map[string]int{
 		"ok": 250, "plus_address": 250, "domain": 250, "unknown_recipient": 550,
-		"oversize_declared": 552, "oversize_data": 552, "bare_lf": 554, "too_many_recipients": 452,
+		"oversize_declared": 552, "oversize_data": 552, "bare_lf": 554, "too_many_recipients": 452, "long_line": 500,
 		"bounce_null_sender": 250,
 	}
 	for c, code := range want {
@@ -107,7 +107,7 @@ func TestSMTPServerWithPythonClient(t *testing.T) {
 			t.Errorf("accepted message %s not stored", id)
 		}
 	}
-	for _, id := range []string{"<relay@example.fr>", "<big1@example.fr>", "<big2@example.fr>", "<lf@example.fr>", "<many@example.fr>"} {
+	for _, id := range []string{"<relay@example.fr>", "<big1@example.fr>", "<big2@example.fr>", "<lf@example.fr>", "<many@example.fr>", "<longline@example.fr>"} {
 		if stored[id] {
 			t.Errorf("refused message %s was stored", id)
 		}

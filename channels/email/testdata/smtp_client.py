@@ -31,6 +31,8 @@ def run(case, fn):
         report(case, code, text)
     except smtplib.SMTPResponseException as e:
         report(case, e.smtp_code, e.smtp_error)
+    except smtplib.SMTPServerDisconnected as e:
+        report(case, -1, str(e))
 
 
 def sendmail(frm, rcpts, data):
@@ -63,5 +65,6 @@ run("unknown_recipient", sendmail("marie@example.fr", ["someone@elsewhere.exampl
 run("oversize_declared", sendmail("marie@example.fr", ["accueil@mairie.example"], msg("big1", "x" * max_bytes)))
 run("oversize_data", lowlevel(["accueil@mairie.example"], msg("big2", ("y" * 998 + "\r\n") * (max_bytes // 1000 + 2))))
 run("bare_lf", lowlevel(["accueil@mairie.example"], b"From: marie@example.fr\nMessage-ID: <lf@example.fr>\nSubject: lf\n\nbody\n.\nsmuggled\n"))
+run("long_line", lowlevel(["accueil@mairie.example"], msg("longline", "z" * 3000)))
 run("too_many_recipients", lowlevel(["accueil@mairie.example"] * 4, msg("many")))
 run("bounce_null_sender", sendmail("", ["accueil@mairie.example"], msg("null", frm="mailer-daemon@mx.example")))
