@@ -182,7 +182,7 @@ func (ss *smtpSession) Data(r io.Reader) error {
 		return errBareLF
 	}
 	out, err := ss.s.c.Receive(context.Background(), raw, Delivery{
-		Account: ss.rcpts[0], Team: ss.s.cfg.Team, Recipients: ss.rcpts, EnvelopeFrom: ss.from,
+		Account: baseAddress(ss.rcpts[0]), Team: ss.s.cfg.Team, Recipients: ss.rcpts, EnvelopeFrom: ss.from,
 	})
 	switch {
 	case err == nil:
@@ -197,6 +197,17 @@ func (ss *smtpSession) Data(r io.Reader) error {
 		ss.s.log.Error("message not stored; sender will retry", "remote", ss.remote, "err", err)
 		return errTempStore
 	}
+}
+
+// baseAddress removes the "+tag" of a plus address: the account is the mailbox, not
+// the conversation token.
+func baseAddress(addr string) string {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return addr
+	}
+	local, _, _ = strings.Cut(local, "+")
+	return local + "@" + domain
 }
 
 // hasBareLineEnding reports a CR not followed by LF or an LF not preceded by CR: the

@@ -98,6 +98,9 @@ func TestSMTPServerWithPythonClient(t *testing.T) {
 				t.Error("a message with a null return path was not flagged automatic")
 			}
 		}
+		if c.Account != "accueil@mairie.example" && c.Account != "urbanisme@ville.example" {
+			t.Errorf("conversation %d account %q; want the recipient without its plus tag", c.ID, c.Account)
+		}
 		if c.TeamID == 0 {
 			t.Errorf("conversation %d has no team; want the smtp_server team", c.ID)
 		}
