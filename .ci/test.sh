@@ -16,6 +16,7 @@ apt_install() {
 }
 
 command -v redis-server >/dev/null || apt_install redis-server
+command -v python3 >/dev/null || apt_install python3  # the SMTP server is tested with smtplib
 
 files=$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')
 unformatted=$(gofmt -l $files)

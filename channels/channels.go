@@ -152,6 +152,10 @@ type Outbound struct {
 	Attachments []Attachment
 	// AuthorName is the agent's display name, for channels that show it.
 	AuthorName string
+	// AutoSubmitted marks an automatic message (an acknowledgement of receipt), which
+	// channels label as such (email: Auto-Submitted: auto-replied) so that it never
+	// triggers another automatic reply.
+	AutoSubmitted bool
 }
 
 // Sender delivers outbound messages on one channel.

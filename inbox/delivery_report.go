@@ -35,15 +35,31 @@ var deliveryRank = map[string]int{DeliveryQueued: 0, DeliveryStored: 0, Delivery
 // id). It returns ErrNotFound for an unknown message; a report that would move the
 // message backwards changes nothing. A failure is added to the timeline.
 func (s *Service) ReportDelivery(ctx context.Context, r DeliveryReport) error {
+	_, err := s.reportDelivery(ctx, r)
+	return err
+}
+
+// RecordDeliveryReport marks the outbound message that channel knows as externalID
+// failed, with reason shown to agents in the thread and the timeline: a bounce that
+// arrived after the provider had accepted the message (email delivery status
+// notifications). It returns the message; ErrNotFound when no outbound message has that
+// external id. A message already failed is left as it is.
+func (s *Service) RecordDeliveryReport(ctx context.Context, channel, externalID, reason string) (Message, error) {
+	return s.reportDelivery(ctx, DeliveryReport{Channel: channel, ExternalID: externalID, Status: DeliveryFailed, Reason: reason})
+}
+
+// reportDelivery applies r and returns the message as it stands afterwards.
+func (s *Service) reportDelivery(ctx context.Context, r DeliveryReport) (Message, error) {
 	switch r.Status {
 	case DeliverySent, DeliveryDelivered, DeliveryFailed:
 	default:
-		return invalid("status", "unknown delivery status %q", r.Status)
+		return Message{}, invalid("status", "unknown delivery status %q", r.Status)
 	}
 	if r.ExternalID == "" && r.MessageID == 0 {
-		return invalid("external_id", "a delivery report needs the provider's id or ours")
+		return Message{}, invalid("external_id", "a delivery report needs the provider's id or ours")
 	}
-	return s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
+	var out Message
+	err := s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
 		m, err := tx.MessageByExternalID(ctx, r.Channel, r.ExternalID)
 		if errors.Is(err, ErrNotFound) && r.MessageID > 0 {
 			m, err = tx.Message(ctx, r.MessageID)
@@ -57,6 +73,7 @@ func (s *Service) ReportDelivery(ctx context.Context, r DeliveryReport) error {
 		if m.Kind != KindOut {
 			return fmt.Errorf("inbox: delivery report for message %d: not outbound: %w", m.ID, ErrNotFound)
 		}
+		out = m
 		cur, ok := deliveryRank[m.DeliveryStatus]
 		if !ok || cur >= deliveryRank[r.Status] {
 			return nil
@@ -65,6 +82,7 @@ func (s *Service) ReportDelivery(ctx context.Context, r DeliveryReport) error {
 		if err := tx.UpdateDelivery(ctx, m.ID, r.Status, r.ExternalID, reason); err != nil {
 			return fmt.Errorf("inbox: delivery report for message %d: %w", m.ID, err)
 		}
+		out.DeliveryStatus, out.DeliveryError = r.Status, reason
 		c, err := tx.Conversation(ctx, m.ConversationID)
 		if err != nil {
 			return fmt.Errorf("inbox: delivery report for message %d: %w", m.ID, err)
@@ -77,4 +95,5 @@ func (s *Service) ReportDelivery(ctx context.Context, r DeliveryReport) error {
 		}
 		return publish(ctx, tx, TopicMessageUpdated, &c, &m, 0, []string{"delivery_status"}, now)
 	})
+	return out, err
 }

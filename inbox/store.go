@@ -30,6 +30,7 @@ type Reader interface {
 	SnoozeStore
 	SlackReader
 	PhoneMessageReader
+	MailboxCheckpointReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -58,6 +59,7 @@ type Tx interface {
 	SlackTx
 	PhoneMessageTx
 	MessageEditTx
+	MailboxCheckpointWriter
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)

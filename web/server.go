@@ -150,6 +150,8 @@ type Server struct {
 	tmpl     *template.Template
 
 	loginIP, loginEmail *limiter
+	// mailboxes is the email channel's state, nil without email.
+	mailboxes Mailboxes
 }
 
 // Route is a handler mounted by another package (a webhook, the agent app).
@@ -177,6 +179,8 @@ type Deps struct {
 	Blobs Blobs
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
+	// Mailboxes reports the email mailboxes' state; nil when email is off.
+	Mailboxes Mailboxes
 }
 
 // New builds the server.
@@ -212,6 +216,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if s.tmpl, err = s.assets.templates(); err != nil {
 		return nil, err
 	}
+	s.mailboxes = d.Mailboxes
 	m, err := newHTTPMetrics(d.Registry)
 	if err != nil {
 		return nil, err
@@ -264,6 +269,7 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/phone-messages/{id}", s.phoneMessageShow)
 	api("POST /api/v1/phone-messages/{id}/acknowledge", s.phoneMessageAcknowledge)
 	api("POST /api/v1/phone-messages/{id}/callback-done", s.phoneMessageCallbackDone)
+	api("GET /api/v1/admin/mailboxes", s.mailboxList)
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/frontdeskhq/frontdesk/channels/email"
 	"github.com/frontdeskhq/frontdesk/channels/slack"
 	"github.com/frontdeskhq/frontdesk/channels/telephony"
 	"github.com/frontdeskhq/frontdesk/inbox"
@@ -37,6 +38,7 @@ type config struct {
 	// notifications and overdue sweep of phone messages.
 	Telephony     telephony.Config `yaml:"telephony"`
 	PhoneMessages notify.Config    `yaml:"phone_messages"`
+	Email         email.Config     `yaml:"email"`
 }
 
 // logConfig is the log section.
@@ -64,6 +66,8 @@ var envOverrides = []struct {
 	{"FRONTDESK_TELEPHONY_ACCOUNT_SID", func(c *config, v string) { c.Telephony.AccountSID = v }},
 	{"FRONTDESK_TELEPHONY_AUTH_TOKEN", func(c *config, v string) { c.Telephony.AuthToken = v }},
 	{"FRONTDESK_TELEPHONY_PBX_SECRET", func(c *config, v string) { c.Telephony.PBX.Secret = v }},
+	{"FRONTDESK_SMTP_PASSWORD", func(c *config, v string) { c.Email.SMTPOut.Password = v }},
+	{"FRONTDESK_EMAIL_TOKEN_SECRET", func(c *config, v string) { c.Email.TokenSecret = v }},
 }
 
 // loadConfig reads path (none: the embedded default), applies the environment and
@@ -85,6 +89,7 @@ func loadConfig(path string, getenv func(string) string) (config, error) {
 		}
 	}
 	c.Slack = c.Slack.ResolveEnv(getenv)
+	c.Email.ResolveSecrets(getenv)
 	c = c.withDefaults()
 	if err := c.validate(); err != nil {
 		return c, fmt.Errorf("config: %w", err)
@@ -136,6 +141,7 @@ func (c config) withDefaults() config {
 	c.Slack = c.Slack.WithDefaults()
 	c.Telephony = c.Telephony.WithDefaults()
 	c.PhoneMessages = c.PhoneMessages.WithDefaults()
+	c.Email = c.Email.WithDefaults()
 	return c
 }
 
@@ -148,7 +154,7 @@ func (c config) validate() error {
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
 	}
 	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(),
-		c.Slack.Validate(), c.Telephony.Validate(), c.PhoneMessages.Validate())
+		c.Slack.Validate(), c.Telephony.Validate(), c.PhoneMessages.Validate(), c.Email.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.
@@ -158,6 +164,9 @@ func (c config) masked() config {
 	}
 	c.Slack = c.Slack.Masked()
 	c.Telephony = c.Telephony.Masked()
+	if c.Email.TokenSecret != "" {
+		c.Email.TokenSecret = "****"
+	}
 	return c
 }
 

@@ -90,6 +90,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
+	mail, err := openEmail(a)
+	if err != nil {
+		return err
+	}
+	var mailParts []component
+	var mailboxes web.Mailboxes
+	if mail != nil {
+		if s := mail.Sender(); s != nil {
+			senders[channels.Email] = s
+		}
+		if mailParts, err = emailComponents(mail); err != nil {
+			return err
+		}
+		mailboxes = mailboxStates{mail}
+	}
 	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
 	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
 	if err != nil {
@@ -102,7 +117,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	hub := realtime.New(realtime.Config{}, a.store, nil, log)
 	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
-		Hub: hub, Blobs: a.blobs, Routes: routes})
+		Hub: hub, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes})
 	if err != nil {
 		return err
 	}
@@ -147,6 +162,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		{"overdue", notify.NewSweeper(a.inbox, cfg.PhoneMessages.OverdueCheck, log).Run},
 	}
 	parts = append(parts, slackParts(slackHub, a, consumerName, log)...)
+	parts = append(parts, mailParts...)
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
 		g.Go(func() error { return guard(gctx, log, p) })

@@ -148,6 +148,7 @@ func build(o inbox.Outgoing) (channels.Outbound, error) {
 		Text:           o.Message.Text,
 		HTML:           o.Message.HTML,
 		AuthorName:     o.Author.Name,
+		AutoSubmitted:  o.Message.AutoSubmitted,
 	}
 	kind := identityKind(c.Channel)
 	for _, id := range o.Contact.Identities {

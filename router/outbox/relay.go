@@ -2,7 +2,8 @@
 //
 // Algorithm: records are read in ID order after the last one published and published
 // with their own IDs, so a republication (after a crash, or after the bus lost its data)
-// is skipped by the bus instead of duplicated. A record is deleted from the store only
+// is skipped by the bus instead of duplicated. Each batch is published only if the
+// stream still ends at or after the last ID published (queue.ErrGap otherwise). A record is deleted from the store only
 // once every consumer group's watermark has passed it; the bus stream is trimmed to the
 // same point. Hence at any moment the store holds every event some group has not
 // finished, and a bus that restarts empty is refilled from it: the relay notices that
@@ -31,7 +32,7 @@ type Source interface {
 
 // Bus is the part of queue.Bus the relay uses.
 type Bus interface {
-	Publish(ctx context.Context, stream string, msgs ...queue.Message) error
+	PublishAfter(ctx context.Context, stream string, after uint64, msgs ...queue.Message) error
 	EnsureGroup(ctx context.Context, stream, group string) error
 	Watermark(ctx context.Context, stream, group string) (uint64, error)
 	LastID(ctx context.Context, stream string) (uint64, error)
@@ -128,6 +129,11 @@ func (r *Relay) Run(ctx context.Context) error {
 			ensured = true
 		}
 		n, err := r.publishBatch(ctx, &after)
+		if errors.Is(err, queue.ErrGap) {
+			r.log.Warn("bus stream lost entries; republishing retained events", "stream", r.cfg.Stream, "published", after)
+			after, ensured = 0, false
+			continue
+		}
 		if err != nil {
 			backoff = r.fail(ctx, backoff, "publish", err)
 			continue
@@ -173,7 +179,10 @@ func (r *Relay) publishBatch(ctx context.Context, after *uint64) (int, error) {
 	for i, rec := range recs {
 		msgs[i] = queue.Message{ID: rec.ID, Type: rec.Type, Payload: rec.Payload}
 	}
-	if err := r.bus.Publish(ctx, r.cfg.Stream, msgs...); err != nil {
+	// Publishing on the condition that the stream still holds what came before: a bus
+	// that lost its data (a Redis restart without persistence) must not take newer
+	// events as if nothing were missing, or the watermarks would pass the lost ones.
+	if err := r.bus.PublishAfter(ctx, r.cfg.Stream, *after, msgs...); err != nil {
 		return 0, fmt.Errorf("publish %d events: %w", len(msgs), err)
 	}
 	*after = recs[len(recs)-1].ID

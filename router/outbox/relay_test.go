@@ -81,8 +81,8 @@ type resettable struct {
 
 func (r *resettable) get() *queue.MemoryBus { r.mu.Lock(); defer r.mu.Unlock(); return r.bus }
 func (r *resettable) reset()                { r.mu.Lock(); r.bus = queue.NewMemory(queue.Options{}); r.mu.Unlock() }
-func (r *resettable) Publish(ctx context.Context, s string, m ...queue.Message) error {
-	return r.get().Publish(ctx, s, m...)
+func (r *resettable) PublishAfter(ctx context.Context, s string, after uint64, m ...queue.Message) error {
+	return r.get().PublishAfter(ctx, s, after, m...)
 }
 func (r *resettable) EnsureGroup(ctx context.Context, s, g string) error {
 	return r.get().EnsureGroup(ctx, s, g)

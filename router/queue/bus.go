@@ -61,6 +61,11 @@ type Bus interface {
 	// stream's last ID are skipped silently (already published). A message with the ID 0
 	// is an error, and then nothing is published.
 	Publish(ctx context.Context, stream string, msgs ...Message) error
+	// PublishAfter is Publish on the condition that the stream still holds what was
+	// published up to after: when its last ID is below after (the bus lost data, as a
+	// Redis without persistence does on restart), it publishes nothing and returns
+	// ErrGap. The check and the appends are atomic.
+	PublishAfter(ctx context.Context, stream string, after uint64, msgs ...Message) error
 	// EnsureGroup creates group on stream, positioned at the oldest retained entry, if it
 	// does not exist. It is idempotent.
 	EnsureGroup(ctx context.Context, stream, group string) error
@@ -133,6 +138,9 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// ErrGap is returned by PublishAfter when the stream lost entries it had.
+var ErrGap = errors.New("queue: stream lost published entries")
 
 // ErrClosed is returned by a Bus used after Close.
 var ErrClosed = errors.New("queue: bus closed")

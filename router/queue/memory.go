@@ -115,7 +115,13 @@ func (s *memStream) group(name string) *memGroup {
 }
 
 // Publish implements Bus.
-func (b *MemoryBus) Publish(_ context.Context, stream string, msgs ...Message) error {
+func (b *MemoryBus) Publish(ctx context.Context, stream string, msgs ...Message) error {
+	return b.PublishAfter(ctx, stream, 0, msgs...)
+}
+
+// PublishAfter implements Bus. A memory stream loses nothing while the process lives,
+// so ErrGap only comes from a caller whose after is ahead of the stream.
+func (b *MemoryBus) PublishAfter(_ context.Context, stream string, after uint64, msgs ...Message) error {
 	if err := checkIDs(msgs); err != nil {
 		return fmt.Errorf("queue: publish to %q: %w", stream, err)
 	}
@@ -132,6 +138,9 @@ func (b *MemoryBus) Publish(_ context.Context, stream string, msgs ...Message) e
 	s := b.stream(stream, true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.lastID < after {
+		return fmt.Errorf("queue: publish to %q after %d: last id %d: %w", stream, after, s.lastID, ErrGap)
+	}
 	added := false
 	for _, m := range msgs {
 		if m.ID <= s.lastID {

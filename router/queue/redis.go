@@ -105,6 +105,53 @@ func (b *RedisBus) Publish(ctx context.Context, stream string, msgs ...Message) 
 	return nil
 }
 
+// publishAfter checks the stream's last generated id against ARGV[1] (a plain
+// number; 0 skips the check), then adds the entries given as (id, type, payload)
+// triples, skipping ids at or below the stream's top. All in one script, so no restart
+// can fall between the check and the appends.
+var publishAfter = redis.NewScript(`
+local after = tonumber(ARGV[1])
+if after > 0 then
+  local ok, info = pcall(redis.call, 'XINFO', 'STREAM', KEYS[1])
+  if not ok then return redis.error_reply('GAP no stream') end
+  local last = 0
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then last = tonumber(string.match(info[i + 1], '^(%d+)')) end
+  end
+  if last < after then return redis.error_reply('GAP last ' .. last) end
+end
+local added = 0
+for i = 2, #ARGV, 3 do
+  local ok = pcall(redis.call, 'XADD', KEYS[1], ARGV[i], 't', ARGV[i + 1], 'p', ARGV[i + 2])
+  if ok then added = added + 1 end
+end
+return added
+`)
+
+// PublishAfter implements Bus with one Lua script: the check of the stream's last id
+// and the XADDs are atomic.
+func (b *RedisBus) PublishAfter(ctx context.Context, stream string, after uint64, msgs ...Message) error {
+	if err := checkIDs(msgs); err != nil {
+		return fmt.Errorf("queue: redis: publish to %q: %w", stream, err)
+	}
+	if len(msgs) == 0 && after == 0 {
+		return nil
+	}
+	args := make([]any, 0, 1+3*len(msgs))
+	args = append(args, after)
+	for _, m := range msgs {
+		args = append(args, entryID(m.ID), m.Type, m.Payload)
+	}
+	err := publishAfter.Run(ctx, b.rdb, []string{b.key(stream)}, args...).Err()
+	if err != nil && strings.HasPrefix(err.Error(), "GAP") {
+		return fmt.Errorf("queue: redis: publish to %q after %d: %s: %w", stream, after, err, ErrGap)
+	}
+	if err != nil {
+		return fmt.Errorf("queue: redis: publish to %q: %w", stream, err)
+	}
+	return nil
+}
+
 // EnsureGroup implements Bus with XGROUP CREATE ... 0 MKSTREAM.
 func (b *RedisBus) EnsureGroup(ctx context.Context, stream, group string) error {
 	err := b.rdb.XGroupCreateMkStream(ctx, b.key(stream), group, "0").Err()

@@ -48,6 +48,19 @@ func BenchmarkRedisPublish(b *testing.B) {
 	})
 }
 
+// BenchmarkRedisPublishAfter measures the relay's path: the checked publish in one Lua
+// script per batch.
+func BenchmarkRedisPublishAfter(b *testing.B) {
+	rc, prefix := benchRedis(b)
+	bus := queue.NewRedis(rc, prefix, queue.Options{}, nil)
+	var after uint64
+	benchPublish(b, rc, prefix+"events", func(ctx context.Context, msgs []queue.Message) error {
+		err := bus.PublishAfter(ctx, "events", after, msgs...)
+		after = msgs[len(msgs)-1].ID
+		return err
+	})
+}
+
 func BenchmarkRawXADD(b *testing.B) {
 	rc, prefix := benchRedis(b)
 	benchPublish(b, rc, prefix+"events", func(ctx context.Context, msgs []queue.Message) error {

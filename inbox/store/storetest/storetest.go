@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"ReadMarkers", testReadMarkers},
 		{"SlackEvents", testSlackEvents},
 		{"SlackLinks", testSlackLinks},
+		{"MailboxCheckpoints", testMailboxCheckpoints},
 	}
 	tests = append(tests, phoneMessageCases...)
 	for _, tt := range tests {

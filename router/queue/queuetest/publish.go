@@ -2,6 +2,7 @@ package queuetest
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/frontdeskhq/frontdesk/router/queue"
@@ -114,4 +115,35 @@ func testPing(t *testing.T, newBus factory) {
 	if err := bus.Ping(t.Context()); err != nil {
 		t.Errorf("Ping() = %v, want nil", err)
 	}
+}
+
+// testPublishAfter: PublishAfter appends when the stream holds everything up to after,
+// skips what it already has, and refuses with ErrGap, publishing nothing, when the
+// stream ends before after (it lost entries, or never had them).
+func testPublishAfter(t *testing.T, newBus factory) {
+	bus := newBus(t, queue.Options{})
+	ctx := t.Context()
+	if err := bus.PublishAfter(ctx, stream, 0, msg(1), msg(2)); err != nil {
+		t.Fatalf("PublishAfter(after 0) = %v", err)
+	}
+	if err := bus.PublishAfter(ctx, stream, 2, msg(2), msg(3)); err != nil {
+		t.Fatalf("PublishAfter(after 2, overlapping) = %v", err)
+	}
+	if err := bus.PublishAfter(ctx, stream, 9, msg(10)); !errors.Is(err, queue.ErrGap) {
+		t.Fatalf("PublishAfter(after 9 on a stream ending at 3) = %v, want ErrGap", err)
+	}
+	if err := bus.PublishAfter(ctx, "never-published", 5, msg(6)); !errors.Is(err, queue.ErrGap) {
+		t.Fatalf("PublishAfter(after 5 on a missing stream) = %v, want ErrGap", err)
+	}
+	if got := lastID(t, bus, stream); got != 3 {
+		t.Fatalf("LastID = %d after a refused PublishAfter, want 3", got)
+	}
+	// Trimming everything keeps the stream's last id: no gap.
+	if err := bus.Trim(ctx, stream, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.PublishAfter(ctx, stream, 3, msg(4)); err != nil {
+		t.Fatalf("PublishAfter(after 3) on a trimmed stream = %v, want nil", err)
+	}
+	equalIDs(t, "Read", ids(read(t, bus, "g", "c", 10, 0)), []uint64{4})
 }

@@ -54,6 +54,7 @@ func run(t *testing.T, newBus factory, wrap func(*testing.T, func(*testing.T))) 
 	}{
 		{"PublishThenReadInOrder", testPublishReadOrder},
 		{"RepublishIsSkipped", testRepublishSkipped},
+		{"PublishAfterRefusesAGap", testPublishAfter},
 		{"InvalidArguments", testInvalidArguments},
 		{"EveryGroupGetsEverything", testGroupsGetEverything},
 		{"ConsumersShareAGroup", testConsumersShare},
