@@ -54,6 +54,10 @@ func (s *Sender) Send(ctx context.Context, out channels.Outbound) (string, error
 		return "", channels.Permanent(err)
 	}
 	id := s.c.tokens.MessageID(out.ConversationID, out.MessageID)
+	if out.MessageID == 0 && out.ThreadKey != "" {
+		// A notice outside any conversation: its key names it.
+		id = s.c.tokens.NoticeID(out.ThreadKey)
+	}
 	raw, err := s.compose(out, to, id, s.c.now())
 	if err != nil {
 		return "", channels.Permanent(err)

@@ -44,6 +44,13 @@ func (t Tokens) MessageID(convID, msgID int64) string {
 	return "<fd." + body + "." + t.mac("id:"+body, 16) + "@" + t.domain + ">"
 }
 
+// NoticeID returns the Message-ID of a notice that belongs to no conversation (a phone
+// message notification), from its unique key: the same key gives the same id, so a
+// retried notice can be recognised as a duplicate.
+func (t Tokens) NoticeID(key string) string {
+	return "<fd.n." + t.mac("notice:"+key, 24) + "@" + t.domain + ">"
+}
+
 // ConversationOfID returns the conversation named by one of our Message-IDs
 // (normalised form, with brackets), checking its MAC and domain.
 func (t Tokens) ConversationOfID(id string) (int64, bool) {
@@ -67,10 +74,15 @@ func (t Tokens) ConversationOfID(id string) (int64, bool) {
 	return conv, true
 }
 
-// IsOurs reports whether id is a Message-ID we generated.
+// IsOurs reports whether id is a Message-ID we generated (for a conversation or a
+// notice).
 func (t Tokens) IsOurs(id string) bool {
-	_, ok := t.ConversationOfID(id)
-	return ok
+	if _, ok := t.ConversationOfID(id); ok {
+		return true
+	}
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	local, domain, ok := strings.Cut(id, "@")
+	return ok && domain == t.domain && strings.HasPrefix(local, "fd.n.") && len(local) == len("fd.n.")+24
 }
 
 // Tag returns the plus-address tag of conversation convID.

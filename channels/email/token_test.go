@@ -27,6 +27,16 @@ func TestTokens(t *testing.T) {
 			t.Errorf("ConversationOfID(%q) accepted a forged id", b)
 		}
 	}
+	notice := tk.NoticeID("phone-message:4:created")
+	if notice != tk.NoticeID("phone-message:4:created") || notice == tk.NoticeID("phone-message:4:overdue") {
+		t.Fatalf("NoticeID is not stable per key and distinct across keys: %s", notice)
+	}
+	if !tk.IsOurs(notice) || !tk.IsOurs(id) || tk.IsOurs("<fd.n.short@mairie.example>") || tk.IsOurs("<abc@mairie.example>") {
+		t.Fatalf("IsOurs misjudges ids: notice %v, message %v", tk.IsOurs(notice), tk.IsOurs(id))
+	}
+	if _, ok := tk.ConversationOfID(notice); ok {
+		t.Fatal("a notice id names a conversation")
+	}
 	plus := tk.PlusAddress("accueil@mairie.example", 7)
 	if conv, ok := tk.ConversationOfAddress(plus); !ok || conv != 7 {
 		t.Fatalf("ConversationOfAddress(%s) = %d, %v", plus, conv, ok)

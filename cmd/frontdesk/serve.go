@@ -106,7 +106,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		mailboxes = mailboxStates{mail}
 	}
 	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
-	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
+	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(senders), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
 	if err != nil {
 		return err
 	}

@@ -40,9 +40,13 @@ func wireTelephony(cfg config, a *app, senders map[string]channels.Sender, log *
 	return routes, nil
 }
 
-// phoneMessageNotifiers are the channels phone message notifications go out on. Empty
-// until the email and Slack adapters land: wire them here as
-// notify.ViaSender{Channel: channels.Email, Sender: <the email Sender>}.
-func phoneMessageNotifiers() map[string]notify.Notifier {
-	return map[string]notify.Notifier{}
+// phoneMessageNotifiers are the channels phone message notifications go out on besides
+// the in-app list: email, when outbound mail is configured. (Slack DMs would need the
+// recipient's Slack user, which users do not carry yet.)
+func phoneMessageNotifiers(senders map[string]channels.Sender) map[string]notify.Notifier {
+	out := map[string]notify.Notifier{}
+	if s, ok := senders[channels.Email]; ok {
+		out[channels.Email] = notify.ViaSender{Channel: channels.Email, Sender: s}
+	}
+	return out
 }
