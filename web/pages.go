@@ -107,6 +107,11 @@ func (s *Server) inboxShow(w http.ResponseWriter, r *http.Request, p principal) 
 	s.render(w, r, http.StatusOK, "inbox", s.appView(r, p, "app.title"))
 }
 
+// messagesShow answers GET /messages: phone messages taken for colleagues.
+func (s *Server) messagesShow(w http.ResponseWriter, r *http.Request, p principal) {
+	s.render(w, r, http.StatusOK, "messages", s.appView(r, p, "pm.title"))
+}
+
 // adminShow answers GET /admin: users and teams, for admins.
 func (s *Server) adminShow(w http.ResponseWriter, r *http.Request, p principal) {
 	if p.user.Role != inbox.RoleAdmin {

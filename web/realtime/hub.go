@@ -70,15 +70,26 @@ type Event struct {
 	State  string `json:"state,omitempty"`
 	// Message is attached for agents viewing the conversation.
 	Message *inbox.Message `json:"message,omitempty"`
-	At      time.Time      `json:"at"`
+	// PhoneMessageID and Urgency describe phone_message.* events.
+	PhoneMessageID int64         `json:"phone_message_id,omitempty"`
+	Urgency        inbox.Urgency `json:"urgency,omitempty"`
+	At             time.Time     `json:"at"`
 
 	prevTeamID, prevAssigneeID int64
+	// audience, when set, decides who receives the event instead of the conversation.
+	audience func(inbox.User) bool
 }
 
 // visibleTo reports whether u may receive e.
 func (e *Event) visibleTo(u inbox.User) bool {
+	if u.Disabled {
+		return false
+	}
+	if e.audience != nil {
+		return e.audience(u)
+	}
 	if e.ConversationID == 0 {
-		return !u.Disabled
+		return true
 	}
 	return inbox.CanSee(u, inbox.Conversation{TeamID: e.TeamID, AssigneeID: e.AssigneeID}) ||
 		(e.prevTeamID != 0 || e.prevAssigneeID != 0) && inbox.CanSee(u, inbox.Conversation{TeamID: e.prevTeamID, AssigneeID: e.prevAssigneeID})
@@ -251,6 +262,14 @@ func (h *Hub) dropLocked(c *Conn) {
 // lost live event only costs a browser a reload.
 func (h *Hub) Handle(ctx context.Context, batch []queue.Delivery) []error {
 	for _, d := range batch {
+		switch d.Type {
+		case inbox.TopicConversationCreated, inbox.TopicConversationUpdated, inbox.TopicMessageCreated, inbox.TopicMessageUpdated:
+		case inbox.TopicPhoneMessageCreated, inbox.TopicPhoneMessageAcknowledged, inbox.TopicPhoneMessageCallbackDone, inbox.TopicPhoneMessageOverdue:
+			h.phoneMessage(ctx, d)
+			continue
+		default:
+			continue // not for browsers
+		}
 		be, err := inbox.DecodeBusEvent(d.Payload)
 		if err != nil {
 			h.log.Error("undecodable event skipped", "event_id", d.ID, "err", err)
@@ -265,6 +284,23 @@ func (h *Hub) Handle(ctx context.Context, batch []queue.Delivery) []error {
 		h.publish(ctx, &e)
 	}
 	return nil
+}
+
+// phoneMessage pushes a phone message event to its author, its recipient (the user, or
+// the members of the team), supervisors and admins.
+func (h *Hub) phoneMessage(ctx context.Context, d queue.Delivery) {
+	pe, err := inbox.DecodePhoneMessageEvent(d.Payload)
+	if err != nil {
+		h.log.Error("undecodable event skipped", "event_id", d.ID, "err", err)
+		return
+	}
+	e := Event{ID: d.ID, Type: d.Type, PhoneMessageID: pe.PhoneMessageID, Urgency: pe.Urgency,
+		ActorUserID: pe.ActorUserID, At: pe.At,
+		audience: func(u inbox.User) bool {
+			return u.Role.SeesAll() || u.ID == pe.AuthorID || u.ID == pe.RecipientUserID ||
+				pe.RecipientTeamID != 0 && u.InTeam(pe.RecipientTeamID)
+		}}
+	h.publish(ctx, &e)
 }
 
 // publish records a durable event and sends it to every connection allowed to see it,

@@ -265,3 +265,30 @@ func TestUndecodableEventsSkipped(t *testing.T) {
 	}
 
 }
+
+func TestPhoneMessageAudience(t *testing.T) {
+	h := New(Config{}, messages{}, nil, quiet)
+	ca, _, _ := h.Join(accueil, 0)
+	cc, _, _ := h.Join(compta, 0)
+	cs, _, _ := h.Join(sup, 0)
+	drain(ca)
+	drain(cc)
+	drain(cs)
+	pm := func(id uint64, e inbox.PhoneMessageEvent) queue.Delivery {
+		p, _ := json.Marshal(e)
+		return queue.Delivery{Message: queue.Message{ID: id, Type: inbox.TopicPhoneMessageCreated, Payload: p}}
+	}
+	h.Handle(context.Background(), []queue.Delivery{
+		pm(1, inbox.PhoneMessageEvent{PhoneMessageID: 9, AuthorID: accueil.ID, RecipientTeamID: 20}), // for compta, by Camille
+		pm(2, inbox.PhoneMessageEvent{PhoneMessageID: 10, AuthorID: 99, RecipientUserID: accueil.ID}), // for Camille
+		{Message: queue.Message{ID: 3, Type: "contact.erased", Payload: []byte(`{}`)}},                 // not for browsers
+	})
+	for _, tt := range []struct {
+		c    *Conn
+		want []uint64
+	}{{ca, []uint64{1, 2}}, {cc, []uint64{1}}, {cs, []uint64{1, 2}}} {
+		if got := ids(drain(tt.c)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s received %v, want %v", tt.c.User.Name, got, tt.want)
+		}
+	}
+}
