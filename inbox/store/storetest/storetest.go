@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"UsersTeamsTokens", testUsers},
 		{"DeliveryUpdate", testDelivery},
 		{"NotFound", testNotFound},
+		{"Visitors", testVisitors},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
