@@ -3,6 +3,7 @@ module github.com/frontdeskhq/frontdesk
 go 1.26.8
 
 require (
+	github.com/gorilla/websocket v1.5.3
 	github.com/prometheus/client_golang v1.25.0
 	github.com/redis/go-redis/v9 v9.23.0
 	go.yaml.in/yaml/v3 v3.0.6

@@ -174,3 +174,23 @@ func (s *Service) DeleteVisitorEmails(ctx context.Context, site, visitorID strin
 		return err
 	})
 }
+
+// AuthorNames returns the display names of the users ids (unknown ids are left out),
+// for showing who answered.
+func (s *Service) AuthorNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	for _, id := range ids {
+		if _, ok := out[id]; ok || id == 0 {
+			continue
+		}
+		u, err := s.store.User(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inbox: author %d: %w", id, err)
+		}
+		out[id] = u.Name
+	}
+	return out, nil
+}

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/frontdeskhq/frontdesk/channels/webchat"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/router/queue"
@@ -29,6 +30,7 @@ type config struct {
 	Inbox   inbox.Config      `yaml:"inbox"`
 	Bus     queue.Config      `yaml:"bus"`
 	Redis   queue.RedisConfig `yaml:"redis"`
+	Webchat webchat.Config    `yaml:"webchat"`
 }
 
 // logConfig is the log section.
@@ -51,6 +53,7 @@ var envOverrides = []struct {
 	{"FRONTDESK_DATA", func(c *config, v string) { c.DataDir = v }},
 	{"FRONTDESK_ADDR", func(c *config, v string) { c.Server.Addr = v }},
 	{"FRONTDESK_PUBLIC_URL", func(c *config, v string) { c.Server.PublicURL = v }},
+	{"FRONTDESK_WEBCHAT_SIGNING_KEY", func(c *config, v string) { c.Webchat.SigningKey = v }},
 }
 
 // loadConfig reads path (none: the embedded default), applies the environment and
@@ -119,6 +122,7 @@ func (c config) withDefaults() config {
 	c.Store = c.Store.WithDefaults()
 	c.Inbox = c.Inbox.WithDefaults()
 	c.Redis = c.Redis.WithDefaults()
+	c.Webchat = c.Webchat.WithDefaults()
 	return c
 }
 
@@ -130,13 +134,16 @@ func (c config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
 	}
-	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate())
+	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(), c.Webchat.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.
 func (c config) masked() config {
 	if c.Redis.URL != "" {
 		c.Redis.URL = queue.Masked(c.Redis.URL)
+	}
+	if c.Webchat.SigningKey != "" {
+		c.Webchat.SigningKey = "********"
 	}
 	return c
 }

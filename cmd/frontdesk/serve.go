@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/frontdeskhq/frontdesk/channels"
+	"github.com/frontdeskhq/frontdesk/channels/webchat"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/router/outbound"
 	"github.com/frontdeskhq/frontdesk/router/outbox"
@@ -70,13 +71,26 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	groups := []string{outbound.Group}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
-	worker := outbound.New(a.inbox, map[string]channels.Sender{}, cfg.Bus.Options().MaxAttempts, log)
+	senders := map[string]channels.Sender{}
+	chat, err := webchat.New(cfg.Webchat, webchat.Deps{
+		Inbox: a.inbox, Blobs: a.blobs, Logger: log, PublicURL: cfg.Server.PublicURL,
+		Email: senders[channels.Email], // nil until an email sender is wired
+	})
+	if err != nil {
+		return err
+	}
+	senders[channels.Webchat] = chat.Sender()
+	var routes []web.Route
+	for _, r := range chat.Routes() {
+		routes = append(routes, web.Route{Pattern: r.Pattern, Handler: r.Handler})
+	}
+	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
 
 	checks := []web.Check{{Name: "store", Fn: a.store.Ping}}
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry})
+	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry, Routes: routes})
 	if err != nil {
 		return err
 	}
@@ -92,6 +106,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if demoLogin != nil {
 		fmt.Fprintf(e.stdout, "Demo login: %s / %s (agent), %s (supervisor), same password.\n",
 			demoLogin.agent, demoLogin.password, demoLogin.supervisor)
+		fmt.Fprintf(e.stdout, "Chat as a visitor on the demo website: %s/demo/site\n", url)
 	}
 
 	host, _ := os.Hostname()
@@ -99,6 +114,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	parts := []component{
 		{"web", func(ctx context.Context) error { return srv.Serve(ctx, ln) }},
 		{"outbox", relay.Run},
+		{"webchat", chat.Run},
 		{"outbound", queue.NewConsumer(a.bus, queue.ConsumerConfig{
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},
