@@ -18,7 +18,7 @@ package webtest
 import (
 	"context"
 	"encoding/json"
-		"fmt"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
