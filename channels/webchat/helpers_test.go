@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,6 +77,18 @@ type fixture struct {
 	mail   *mailbox
 	typing *typingLog
 	agent  inbox.User
+	// cut, while set, refuses new visitor sockets (a network cut).
+	cut atomic.Bool
+}
+
+// dropSockets closes the live sockets of the visitor with token on site, as a network
+// cut does.
+func (f *fixture) dropSockets(site, token string) int {
+	socks := f.chat.hub.sockets(visitorKey{site, visitorID(token)})
+	for _, c := range socks {
+		c.ws.Close()
+	}
+	return len(socks)
 }
 
 // newFixture builds a fixture; change adjusts the configuration (sites, limits).
@@ -105,7 +118,14 @@ func newFixture(t testing.TB, change func(*Config, *Deps)) *fixture {
 	if f.chat, err = New(cfg, deps); err != nil {
 		t.Fatalf("New() = %v", err)
 	}
-	f.srv = httptest.NewServer(f.chat.Handler())
+	h := f.chat.Handler()
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.cut.Load() && r.URL.Path == "/chat/ws" {
+			http.Error(w, "cut", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(f.srv.Close)
 	if f.agent, err = f.svc.CreateUser(context.Background(), inbox.NewUser{Email: "camille@example.fr", Name: "Camille Martin", Role: inbox.RoleAdmin, Password: "password-for-tests"}); err != nil {
 		t.Fatalf("CreateUser() = %v", err)

@@ -66,6 +66,8 @@ func NewBrowser(t testing.TB) *Browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("lang", "fr-FR"),
+		chromedp.Flag("accept-lang", "fr-FR,fr"),
+		chromedp.Env("LANG=fr_FR.UTF-8", "LANGUAGE=fr"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800),
 	}
@@ -227,7 +229,8 @@ func (tb *Tab) AxeViolations() []Violation {
 }
 
 // WaitFor polls the JavaScript expression (in frame, when not nil) until it is truthy,
-// or fails the test after timeout with a screenshot.
+// or fails the test after timeout with a screenshot. An expression that throws counts
+// as false.
 func (tb *Tab) WaitFor(what, expr string, frame *chromedp.Node, timeout time.Duration) {
 	tb.t.Helper()
 	opts := []chromedp.PollOption{chromedp.WithPollingInterval(20 * time.Millisecond), chromedp.WithPollingTimeout(timeout)}
@@ -236,9 +239,38 @@ func (tb *Tab) WaitFor(what, expr string, frame *chromedp.Node, timeout time.Dur
 	}
 	ctx, cancel := context.WithTimeout(tb.Ctx, timeout+5*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, opts...)); err != nil {
+	// An exception (the frame's page not there yet) counts as false, not as a failure.
+	guarded := "(() => { try { return (" + expr + "); } catch (e) { return false; } })()"
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](guarded, opts...)); err != nil {
 		tb.Fail("waited %s for %s (%s): %v", timeout, what, expr, err)
 	}
+}
+
+// Frame waits until the iframe that selector finds has loaded a document where ready
+// (a JavaScript expression) is truthy, and returns the iframe's node for WaitFor and
+// InFrame. The node is looked up again while the frame navigates.
+func (tb *Tab) Frame(selector, ready string, timeout time.Duration) *chromedp.Node {
+	tb.t.Helper()
+	guarded := "(() => { try { return (" + ready + "); } catch (e) { return false; } })()"
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tb.Ctx, time.Second)
+		nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(selector)))
+		if err == nil && len(nodes) > 0 {
+			_, err = chromedp.Run(ctx, chromedp.Poll[chromedp.Void](guarded, chromedp.WithPollingInFrame(nodes[0]),
+				chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(800*time.Millisecond)))
+			if err == nil {
+				cancel()
+				return nodes[0]
+			}
+		}
+		cancel()
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Fail("waited %s for frame %s with %s: %v", timeout, selector, ready, last)
+	return nil
 }
 
 // InFrame runs a JavaScript expression in frame (an iframe's node; nil: the page) and

@@ -176,6 +176,7 @@
         if (f.email) profile.email = f.email;
         if (f.conv) say("active");
         preLabels(); showStatus(); maybePre();
+        if (document.hasFocus()) focusIn();
         pump();
         break;
       case "message": show(f, !f.replay); break;
@@ -277,7 +278,8 @@
   $("lang").addEventListener("click", function () { lang = lang === "fr" ? "en" : "fr"; set(K.lang, lang); applyLang(); });
   $("close").addEventListener("click", function () { say("close"); });
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") say("close"); });
-  window.addEventListener("message", function (e) { if (e.data && e.data.fd === "focus") ($("pre").hidden ? text : $("pname")).focus(); });
+  function focusIn() { ($("pre").hidden ? text : $("pname")).focus(); }
+  window.addEventListener("message", function (e) { if (e.data && e.data.fd === "focus") focusIn(); });
 
   var g = document.createElement("li"); g.id = "greet"; g.className = "msg greet"; list.appendChild(g);
   pending.forEach(function (p) { show({ from: "visitor", cid: p.cid, text: p.text, state: "pending" }); });
