@@ -22,7 +22,7 @@ command -v redis-server >/dev/null || apt_install redis-server
 # with the command that installs them; they are never skipped.
 export FRONTDESK_CHROMIUM="${FRONTDESK_CHROMIUM:-/usr/bin/chromium}"
 [ -x "$FRONTDESK_CHROMIUM" ] || apt_install chromium
-AXE_VERSION=4.11.1
+AXE_VERSION=4.11.4
 axe_dir="${XDG_CACHE_HOME:-$HOME/.cache}/frontdesk/axe"
 export FRONTDESK_AXE="${FRONTDESK_AXE:-$axe_dir/node_modules/axe-core/axe.min.js}"
 if [ ! -f "$FRONTDESK_AXE" ]; then

@@ -66,6 +66,11 @@ func (c *conn) serve(ctx context.Context) {
 		return nil
 	})
 	hello := false
+	stop := context.AfterFunc(ctx, func() {
+		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))
+		c.ws.Close()
+	})
+	defer stop()
 	defer func() {
 		c.pingMu.Lock()
 		c.closed.Store(true)

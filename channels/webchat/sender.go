@@ -124,7 +124,11 @@ func (s *Server) AgentTyping(conversationID int64, name string, typing bool) {
 
 // Run forwards queued replies by email once their visitor has been away for the grace
 // period, until ctx ends. Without an email Sender it only prunes the rate limiters.
+//
+// When ctx ends, every visitor socket is closed with status 1001 (going away); the
+// widgets reconnect to another hub or when this one is back.
 func (s *Server) Run(ctx context.Context) error {
+	defer s.stopAll()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	prune := time.NewTicker(time.Minute)

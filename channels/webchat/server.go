@@ -99,7 +99,10 @@ type Server struct {
 	conns           counter
 
 	wake chan struct{} // pokes the email loop (tests)
-	once sync.Once
+	// base is the context of every socket; Run cancels it when it stops, which closes
+	// them all.
+	base    context.Context
+	stopAll context.CancelFunc
 }
 
 type alwaysAvailable struct{}
@@ -128,6 +131,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		hub:    newHub(),
 		wake:   make(chan struct{}, 1),
 	}
+	s.base, s.stopAll = context.WithCancel(context.Background())
 	if s.avail == nil {
 		s.avail = alwaysAvailable{}
 	}

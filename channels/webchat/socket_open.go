@@ -23,12 +23,33 @@ func (s *Server) socketOpen(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusTooManyRequests, CodeTooManyClient, "too many chat connections from your address")
 		return
 	}
-	ws, err := s.upgrade.Upgrade(w, r, nil)
+	ws, err := s.upgrade.Upgrade(hijackable(w), r, nil)
 	if err != nil {
 		s.conns.release(ip)
 		return // the upgrader wrote the HTTP error
 	}
 	c := &conn{s: s, ws: ws, site: site, ip: ip}
-	defer s.conns.release(ip)
-	c.serve(r.Context())
+	// The socket lives on in a goroutine of its own, started small, rather than on the
+	// request's goroutine with its deep stack and the request kept alive: an idle
+	// visitor then costs a few kilobytes.
+	go func() {
+		defer s.conns.release(ip)
+		c.serve(s.base)
+	}()
+}
+
+// hijackable returns the first writer in w's Unwrap chain that can be hijacked:
+// middleware (status recorders) wrap the server's writer without forwarding Hijack,
+// and the websocket upgrade needs it.
+func hijackable(w http.ResponseWriter) http.ResponseWriter {
+	for cur := w; ; {
+		if _, ok := cur.(http.Hijacker); ok {
+			return cur
+		}
+		u, ok := cur.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return w
+		}
+		cur = u.Unwrap()
+	}
 }
