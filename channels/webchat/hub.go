@@ -101,3 +101,18 @@ func (h *hub) count() int {
 	}
 	return n
 }
+
+// siteSockets returns the live sockets of every visitor of site.
+func (h *hub) siteSockets(site string) []*conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*conn
+	for k, set := range h.conns {
+		if k.site == site {
+			for c := range set {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}

@@ -396,3 +396,22 @@ func TestOfflineWelcome(t *testing.T) {
 		t.Fatal("welcome outside office hours says online")
 	}
 }
+
+func TestStatusIsPushedWhenAvailabilityChanges(t *testing.T) {
+	f := newFixture(t, func(c *Config, _ *Deps) {
+		c.Sites[0].OfficeHours = OfficeHours{Days: map[string]string{"fri": "09:00-12:00"}}
+	})
+	v, w, _ := f.hello("demo", "", 0) // Friday 11:00 in Paris: open
+	if !w.Online {
+		t.Fatal("welcome in office hours says offline")
+	}
+	last := map[string]bool{"demo": true, "other": true}
+	f.chat.pushStatus(context.Background(), last)
+	v.alive() // nothing changed: nothing pushed before the pong
+	f.clock.add(2 * time.Hour)
+	f.chat.pushStatus(context.Background(), last)
+	var st StatusFrame
+	if raw := v.read(&st); st.Type != TypeStatus || st.Online {
+		t.Fatalf("after closing time got %s, want status offline", raw)
+	}
+}

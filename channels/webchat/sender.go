@@ -133,10 +133,19 @@ func (s *Server) Run(ctx context.Context) error {
 	defer tick.Stop()
 	prune := time.NewTicker(time.Minute)
 	defer prune.Stop()
+	status := time.NewTicker(30 * time.Second)
+	defer status.Stop()
+	online := map[string]bool{}
+	for _, site := range s.sites {
+		online[site.Key] = s.online(ctx, site)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-status.C:
+			s.pushStatus(ctx, online)
+			continue
 		case <-prune.C:
 			s.visitorLimit.prune()
 			s.ipLimit.prune()
@@ -184,4 +193,20 @@ func (s *Server) forwardDue(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// pushStatus tells the sockets of each site whose availability changed since last
+// time (office hours opening or closing, agents coming or going).
+func (s *Server) pushStatus(ctx context.Context, last map[string]bool) {
+	for key, site := range s.sites {
+		now := s.online(ctx, site)
+		if now == last[key] {
+			continue
+		}
+		last[key] = now
+		b := encode(StatusFrame{Type: TypeStatus, Online: now})
+		for _, c := range s.hub.siteSockets(key) {
+			c.write(b)
+		}
+	}
 }
