@@ -415,3 +415,19 @@ func TestStatusIsPushedWhenAvailabilityChanges(t *testing.T) {
 		t.Fatalf("after closing time got %s, want status offline", raw)
 	}
 }
+
+func TestStoppingRunClosesSocketsGoingAway(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.chat.Run(ctx) }()
+	v, _, _ := f.hello("demo", "", 0)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v after cancel, want nil", err)
+	}
+	v.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := v.ws.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("socket after Run stopped: %v, want close 1001", err)
+	}
+}

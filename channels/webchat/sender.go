@@ -152,7 +152,6 @@ func (s *Server) Run(ctx context.Context) error {
 			s.transcriptLimit.prune()
 			continue
 		case <-tick.C:
-		case <-s.wake:
 		}
 		if s.email == nil {
 			continue

@@ -98,7 +98,6 @@ type Server struct {
 	transcriptLimit *limiter
 	conns           counter
 
-	wake chan struct{} // pokes the email loop (tests)
 	// base is the context of every socket; Run cancels it when it stops, which closes
 	// them all.
 	base    context.Context
@@ -129,7 +128,6 @@ func New(cfg Config, d Deps) (*Server, error) {
 		log:    d.Logger.With("component", "webchat"),
 		now:    d.Now,
 		hub:    newHub(),
-		wake:   make(chan struct{}, 1),
 	}
 	s.base, s.stopAll = context.WithCancel(context.Background())
 	if s.avail == nil {
