@@ -81,7 +81,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (User, 
 
 // Attachment returns attachment id, if actor may see its conversation.
 func (s *Service) Attachment(ctx context.Context, actor User, id int64) (Attachment, error) {
-	a, conv, err := s.store.Attachment(ctx, id)
+	a, conv, _, err := s.store.Attachment(ctx, id)
 	if err != nil {
 		return a, fmt.Errorf("inbox: attachment %d: %w", id, err)
 	}

@@ -31,6 +31,7 @@ type Reader interface {
 	SlackReader
 	PhoneMessageReader
 	MailboxCheckpointReader
+	VisitorReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -39,8 +40,6 @@ type Reader interface {
 	// Events returns the conversation's timeline, oldest first.
 	Events(ctx context.Context, conversationID int64) ([]Event, error)
 	Contact(ctx context.Context, id int64) (Contact, error)
-	// Attachment returns attachment id and the conversation of its message.
-	Attachment(ctx context.Context, id int64) (Attachment, int64, error)
 	User(ctx context.Context, id int64) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
 	Users(ctx context.Context) ([]User, error)
@@ -60,6 +59,7 @@ type Tx interface {
 	PhoneMessageTx
 	MessageEditTx
 	MailboxCheckpointWriter
+	VisitorTx
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)

@@ -15,6 +15,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/channels/email"
 	"github.com/frontdeskhq/frontdesk/channels/slack"
 	"github.com/frontdeskhq/frontdesk/channels/telephony"
+	"github.com/frontdeskhq/frontdesk/channels/webchat"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/router/notify"
@@ -39,6 +40,7 @@ type config struct {
 	Telephony     telephony.Config `yaml:"telephony"`
 	PhoneMessages notify.Config    `yaml:"phone_messages"`
 	Email         email.Config     `yaml:"email"`
+	Webchat       webchat.Config   `yaml:"webchat"`
 }
 
 // logConfig is the log section.
@@ -68,6 +70,7 @@ var envOverrides = []struct {
 	{"FRONTDESK_TELEPHONY_PBX_SECRET", func(c *config, v string) { c.Telephony.PBX.Secret = v }},
 	{"FRONTDESK_SMTP_PASSWORD", func(c *config, v string) { c.Email.SMTPOut.Password = v }},
 	{"FRONTDESK_EMAIL_TOKEN_SECRET", func(c *config, v string) { c.Email.TokenSecret = v }},
+	{"FRONTDESK_WEBCHAT_SIGNING_KEY", func(c *config, v string) { c.Webchat.SigningKey = v }},
 }
 
 // loadConfig reads path (none: the embedded default), applies the environment and
@@ -142,6 +145,7 @@ func (c config) withDefaults() config {
 	c.Telephony = c.Telephony.WithDefaults()
 	c.PhoneMessages = c.PhoneMessages.WithDefaults()
 	c.Email = c.Email.WithDefaults()
+	c.Webchat = c.Webchat.WithDefaults()
 	return c
 }
 
@@ -154,7 +158,7 @@ func (c config) validate() error {
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
 	}
 	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(),
-		c.Slack.Validate(), c.Telephony.Validate(), c.PhoneMessages.Validate(), c.Email.Validate())
+		c.Slack.Validate(), c.Telephony.Validate(), c.PhoneMessages.Validate(), c.Email.Validate(), c.Webchat.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.
@@ -166,6 +170,9 @@ func (c config) masked() config {
 	c.Telephony = c.Telephony.Masked()
 	if c.Email.TokenSecret != "" {
 		c.Email.TokenSecret = "****"
+	}
+	if c.Webchat.SigningKey != "" {
+		c.Webchat.SigningKey = "****"
 	}
 	return c
 }

@@ -50,7 +50,7 @@ func commands() []command {
 		{"demo", "load the demo data (teams, users, conversations)", runDemo},
 		{"check-config", "print the resolved configuration, secrets masked", runCheckConfig},
 		{"version", "print the version", runVersion},
-		{"bench", "load benchmarks against an in-process hub: ingest", runBench},
+		{"bench", "load benchmarks against an in-process hub: ingest, webchat", runBench},
 	}
 }
 

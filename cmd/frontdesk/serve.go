@@ -13,6 +13,7 @@ import (
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/channels/slack"
+	"github.com/frontdeskhq/frontdesk/channels/webchat"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/router/notify"
 	"github.com/frontdeskhq/frontdesk/router/outbound"
@@ -105,6 +106,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		mailboxes = mailboxStates{mail}
 	}
+	hub := realtime.New(realtime.Config{}, a.store, nil, log)
+	chat, err := webchat.New(cfg.Webchat, webchat.Deps{
+		Inbox: a.inbox, Blobs: a.blobs, Logger: log, PublicURL: cfg.Server.PublicURL,
+		Availability: hub, Typing: hub, Email: senders[channels.Email],
+	})
+	if err != nil {
+		return err
+	}
+	senders[channels.Webchat] = chat.Sender()
+	for _, r := range chat.Routes() {
+		routes = append(routes, web.Route{Pattern: r.Pattern, Handler: r.Handler})
+	}
 	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
 	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(senders), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
 	if err != nil {
@@ -115,9 +128,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	hub := realtime.New(realtime.Config{}, a.store, nil, log)
 	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
-		Hub: hub, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes})
+		Hub: hub, Typing: chat, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes})
 	if err != nil {
 		return err
 	}
@@ -134,6 +146,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if demoLogin != nil {
 		fmt.Fprintf(e.stdout, "Demo login: %s / %s (agent), %s (supervisor), same password.\n",
 			demoLogin.agent, demoLogin.password, demoLogin.supervisor)
+		fmt.Fprintf(e.stdout, "Chat as a visitor on the demo website: %s/demo/site\n", url)
 	}
 
 	host, _ := os.Hostname()
@@ -148,6 +161,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	parts := []component{
 		{"web", func(ctx context.Context) error { return srv.Serve(ctx, ln) }},
 		{"outbox", relay.Run},
+		{"webchat", chat.Run},
 		{"outbound", queue.NewConsumer(a.bus, queue.ConsumerConfig{
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},

@@ -210,16 +210,6 @@ func (s *SQLite) Contact(ctx context.Context, id int64) (inbox.Contact, error) {
 	return c, wrap(err, "contact %d", id)
 }
 
-// Attachment implements inbox.Reader.
-func (s *SQLite) Attachment(ctx context.Context, id int64) (inbox.Attachment, int64, error) {
-	var a inbox.Attachment
-	var conv int64
-	err := one(ctx, s.q(), func(r *sql.Rows) error {
-		return r.Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.ContentID, &a.Size, &a.SHA256, &conv)
-	}, `SELECT `+attachmentColumns+`, m.conversation_id FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = ?`, id)
-	return a, conv, wrap(err, "attachment %d", id)
-}
-
 // User implements inbox.Reader.
 func (s *SQLite) User(ctx context.Context, id int64) (inbox.User, error) {
 	u, err := getUser(ctx, s.q(), `id = ?`, id)

@@ -279,9 +279,9 @@ func TestPhoneMessageAudience(t *testing.T) {
 		return queue.Delivery{Message: queue.Message{ID: id, Type: inbox.TopicPhoneMessageCreated, Payload: p}}
 	}
 	h.Handle(context.Background(), []queue.Delivery{
-		pm(1, inbox.PhoneMessageEvent{PhoneMessageID: 9, AuthorID: accueil.ID, RecipientTeamID: 20}), // for compta, by Camille
+		pm(1, inbox.PhoneMessageEvent{PhoneMessageID: 9, AuthorID: accueil.ID, RecipientTeamID: 20}),  // for compta, by Camille
 		pm(2, inbox.PhoneMessageEvent{PhoneMessageID: 10, AuthorID: 99, RecipientUserID: accueil.ID}), // for Camille
-		{Message: queue.Message{ID: 3, Type: "contact.erased", Payload: []byte(`{}`)}},                 // not for browsers
+		{Message: queue.Message{ID: 3, Type: "contact.erased", Payload: []byte(`{}`)}},                // not for browsers
 	})
 	for _, tt := range []struct {
 		c    *Conn

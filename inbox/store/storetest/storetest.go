@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"SlackEvents", testSlackEvents},
 		{"SlackLinks", testSlackLinks},
 		{"MailboxCheckpoints", testMailboxCheckpoints},
+		{"Visitors", testVisitors},
 	}
 	tests = append(tests, phoneMessageCases...)
 	for _, tt := range tests {
