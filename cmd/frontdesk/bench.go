@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -147,58 +146,15 @@ func benchIngest(ctx context.Context, e *env, args []string) error {
 		defer os.RemoveAll(tmp)
 		data = tmp
 	}
-	quiet := &env{stdin: e.stdin, stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string {
-		if k == "FRONTDESK_PASSWORD" {
-			return "bench-password"
-		}
-		return e.getenv(k)
-	}, isTerminal: func() bool { return false }}
 	common := []string{"--data", data}
 	if c.config != "" {
 		common = append(common, "--config", c.config)
 	}
-	if err := runUser(ctx, quiet, append([]string{"add", "--email", "bench@frontdesk.test", "--name", "Bench", "--role", "agent"}, common...)); err != nil {
-		return fmt.Errorf("bench user: %w", err)
+	base, token, stopHub, err := startBenchHub(ctx, e, common)
+	if err != nil {
+		return err
 	}
-	var tok strings.Builder
-	tokEnv := *quiet
-	tokEnv.stdout = &tok
-	if err := runToken(ctx, &tokEnv, append([]string{"create", "--email", "bench@frontdesk.test"}, common...)); err != nil {
-		return fmt.Errorf("bench token: %w", err)
-	}
-	token := strings.TrimSpace(tok.String())
-
-	hubCtx, stopHub := context.WithCancel(ctx)
 	defer stopHub()
-	outR, outW := io.Pipe()
-	hubEnv := *quiet
-	hubEnv.stdout = outW
-	hubEnv.getenv = func(k string) string {
-		if k == "FRONTDESK_ADDR" {
-			return "127.0.0.1:0"
-		}
-		return e.getenv(k)
-	}
-	hubDone := make(chan error, 1)
-	go func() { hubDone <- runServe(hubCtx, &hubEnv, common); outW.Close() }()
-	urlc := make(chan string, 1)
-	go func() {
-		buf := make([]byte, 4096)
-		n, _ := io.ReadAtLeast(outR, buf, 1)
-		m := runningAt.FindSubmatch(buf[:n])
-		if m != nil {
-			urlc <- string(m[1])
-		}
-		io.Copy(io.Discard, outR)
-	}()
-	var base string
-	select {
-	case base = <-urlc:
-	case err := <-hubDone:
-		return fmt.Errorf("hub stopped: %w", err)
-	case <-time.After(30 * time.Second):
-		return errors.New("hub did not start within 30s")
-	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -233,8 +189,6 @@ func benchIngest(ctx context.Context, e *env, args []string) error {
 	}
 	report(e.stdout, "hub POST /api/v1/inbound", hubRes)
 	fmt.Fprintf(e.stdout, "ratio hub/bare: %.2f\n", hubRes.rate()/bareRes.rate())
-	stopHub()
-	<-hubDone
 	return nil
 }
 

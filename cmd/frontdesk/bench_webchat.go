@@ -157,8 +157,10 @@ func benchWebchat(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// startBenchHub runs serve in this process on a free port, with an agent and a token.
-func startBenchHub(ctx context.Context, e *env, common []string) (base, token string, stop func(), err error) {
+// startBenchHub runs serve in this process on a free port, with an admin and its API
+// token; common are the flags of every command (--data, --config), extra the flags of
+// serve only.
+func startBenchHub(ctx context.Context, e *env, common []string, extra ...string) (base, token string, stop func(), err error) {
 	quiet := &env{stdin: e.stdin, stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string {
 		if k == "FRONTDESK_PASSWORD" {
 			return "bench-password"
@@ -185,7 +187,7 @@ func startBenchHub(ctx context.Context, e *env, common []string) (base, token st
 		return e.getenv(k)
 	}
 	done := make(chan error, 1)
-	go func() { done <- runServe(hubCtx, &hubEnv, common); outW.Close() }()
+	go func() { done <- runServe(hubCtx, &hubEnv, append(append([]string{}, common...), extra...)); outW.Close() }()
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done }) }
 	urlc := make(chan string, 1)

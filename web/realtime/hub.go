@@ -108,6 +108,10 @@ type PresenceSink interface {
 	SetPresence(ctx context.Context, userID int64, status string) error
 }
 
+// visitorTypingFor is how long a visitor's "typing" stands without news: the widget
+// repeats it every two seconds while the visitor types and clears it after eight.
+const visitorTypingFor = 8 * time.Second
+
 // PresenceRefresh is how often Run re-tells the sink who is present.
 const PresenceRefresh = 20 * time.Second
 
@@ -142,6 +146,9 @@ type Hub struct {
 
 	mu    sync.Mutex
 	conns map[*Conn]struct{}
+	// visitors holds when each conversation's visitor last said they were typing, so
+	// that an agent opening the conversation learns it at once.
+	visitors map[int64]time.Time
 	ring  []Event // recent durable events, oldest first, at most cfg.Buffer
 	last  uint64  // highest durable event id seen
 }
@@ -155,7 +162,8 @@ func New(cfg Config, messages Messages, sink PresenceSink, logger *slog.Logger) 
 		cfg.SendQueue = DefaultSendQueue
 	}
 	return &Hub{cfg: cfg, messages: messages, sink: sink, log: logger.With("component", "realtime"),
-		now: time.Now, conns: map[*Conn]struct{}{}, changes: make(chan presenceChange, 1024)}
+		now: time.Now, conns: map[*Conn]struct{}{}, changes: make(chan presenceChange, 1024),
+		visitors: map[int64]time.Time{}}
 }
 
 type presenceChange struct {
@@ -396,11 +404,14 @@ func (h *Hub) Viewing(c *Conn, id, teamID, assigneeID int64) {
 	}
 	h.fanoutLocked(&Event{Type: TypeViewing, ConversationID: id, TeamID: teamID, AssigneeID: assigneeID,
 		UserID: c.User.ID, Name: c.User.Name, State: "on", At: h.now()}, c, true)
-	// Tell the newcomer who else is here.
+	// Tell the newcomer who else is here, and whether the visitor is typing.
 	for o := range h.conns {
 		if o != c && o.viewing == id && o.User.ID != c.User.ID {
 			h.sendLocked(c, encode(&Event{Type: TypeViewing, ConversationID: id, UserID: o.User.ID, Name: o.User.Name, State: "on", At: h.now()}))
 		}
+	}
+	if since, ok := h.visitors[id]; ok && h.now().Sub(since) < visitorTypingFor {
+		h.sendLocked(c, encode(&Event{Type: TypeTyping, ConversationID: id, State: "on", At: since}))
 	}
 }
 
@@ -430,6 +441,18 @@ func (h *Hub) VisitorTyping(id int64, typing bool) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if typing {
+		h.visitors[id] = h.now()
+		if len(h.visitors) > 10000 {
+			for k, t := range h.visitors {
+				if h.now().Sub(t) >= visitorTypingFor {
+					delete(h.visitors, k)
+				}
+			}
+		}
+	} else {
+		delete(h.visitors, id)
+	}
 	msg := encode(&Event{Type: TypeTyping, ConversationID: id, State: state, At: h.now()})
 	for c := range h.conns {
 		if c.viewing == id {

@@ -149,7 +149,7 @@ func TestViewersGetMessagesAndTyping(t *testing.T) {
 	h := New(Config{}, messages{50: note}, nil, quiet)
 	viewer, _, _ := h.Join(accueil, 0)
 	other, _, _ := h.Join(sup, 0)
-	h.Viewing(viewer, 5, 10, 0)
+	h.Viewing(viewer, 5, 0, 0)
 	drain(viewer)
 	drain(other)
 	h.Handle(context.Background(), []queue.Delivery{delivery(1, inbox.TopicMessageCreated, inbox.BusEvent{ConversationID: 5, TeamID: 10, MessageID: 50, Kind: inbox.KindNote})})
@@ -177,6 +177,17 @@ func TestViewersGetMessagesAndTyping(t *testing.T) {
 	if got := drain(viewer); len(got) != 1 || got[0].UserID != 0 || got[0].State != "on" {
 		t.Fatalf("viewer told %+v when the visitor typed", got)
 	}
+	// An agent opening the conversation while the visitor types learns it at once.
+	late, _, _ := h.Join(compta, 0)
+	drain(late)
+	h.Viewing(late, 5, 0, 0)
+	if got := drain(late); len(got) < 1 || got[len(got)-1].Type != TypeTyping || got[len(got)-1].State != "on" {
+		t.Fatalf("agent opening during the visitor's typing got %+v, want typing on", got)
+	}
+	h.VisitorTyping(5, false)
+	drain(viewer)
+	h.Leave(late)
+	drain(viewer)
 	h.Leave(other)
 	got := drain(viewer)
 	if len(got) < 1 || got[0].Type != TypeTyping || got[0].State != "off" {

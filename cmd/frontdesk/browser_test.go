@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/frontdeskhq/frontdesk/web/webtest"
+)
+
+// startDemoHub runs serve --demo in this process on a free port and returns its URL.
+func startDemoHub(t *testing.T) string {
+	t.Helper()
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
+		getenv: func(string) string { return "" }, isTerminal: func() bool { return false }}
+	base, _, stop, err := startBenchHub(context.Background(), e, []string{"--data", t.TempDir()}, "--demo")
+	if err != nil {
+		t.Fatalf("start the hub: %v", err)
+	}
+	t.Cleanup(stop)
+	return base
+}
+
+// agentLogin signs a tab in as an agent of the demo data and waits for the inbox.
+func agentLogin(t *testing.T, tab *webtest.Tab, base, email string) {
+	t.Helper()
+	tab.Run("open the login page", chromedp.Navigate(base+"/login?lang=fr"))
+	tab.Run("sign in",
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), "demo-accueil-2026"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")))
+	// The form submission navigates: wait for the new page's list, not with a poll that
+	// a navigation would interrupt.
+	tab.Run("reach the inbox", chromedp.WaitVisible(chromedp.CSS("#conversations li button")))
+}
+
+// TestBrowserVisitorAndAgent is the whole loop in a real Chromium: a visitor chats from
+// the demo site, an agent signed in to the live inbox sees the message arrive, answers,
+// and the visitor reads the answer. Markup typed on either side stays text.
+func TestBrowserVisitorAndAgent(t *testing.T) {
+	base := startDemoHub(t)
+	browser := webtest.NewBrowser(t)
+	agent := browser.Tab(t)
+	agentLogin(t, agent, base, "camille.martin@demo.frontdesk.test")
+
+	visitor := browser.Tab(t)
+	visitor.Run("open the customer's site", chromedp.Navigate(base+"/demo/site"))
+	visitor.WaitFor("the launcher", `document.querySelector("button[aria-expanded]") !== null`, nil, 10*time.Second)
+	visitor.Run("open the chat", chromedp.Click(chromedp.CSS("button[aria-expanded]")))
+	frame := visitor.Frame("iframe", `document.getElementById("pname") !== null`, 10*time.Second)
+	name := `Zoé <img src=x onerror="window.top.__pwned=1">`
+	text := fmt.Sprintf(`Bonjour <script>window.top.__pwned=1</script> code %d`, time.Now().UnixNano())
+	visitor.WaitFor("the pre-chat form focused", `document.activeElement && document.activeElement.id === "pname"`, frame, 5*time.Second)
+	visitor.Run("type a name and start", chromedp.KeyEvent(name+"\r"))
+	visitor.WaitFor("the composer focused", `document.activeElement && document.activeElement.id === "text"`, frame, 5*time.Second)
+	visitor.Run("send a message", chromedp.KeyEvent(text+"\r"))
+	visitor.WaitFor("the message stored", `document.querySelector("#list li.msg.visitor") && document.querySelector("#list li.msg.visitor")._m.seq > 0`, frame, 10*time.Second)
+
+	// The agent's list updates live; the preview shows the message as text.
+	agent.WaitFor("the new conversation in the list", fmt.Sprintf(
+		`Array.from(document.querySelectorAll("#conversations .preview")).some(p => p.textContent.includes(%q))`, text[len(text)-25:]), nil, 10*time.Second)
+	agent.Run("open it", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const p = Array.from(document.querySelectorAll("#conversations .preview")).find(p => p.textContent.includes(%q));
+		p.closest("button").click(); })()`, text[len(text)-25:])))
+	agent.WaitFor("the visitor's message in the thread", fmt.Sprintf(
+		`Array.from(document.querySelectorAll("#thread .msg.in .text")).some(p => p.textContent === %q)`, text), nil, 10*time.Second)
+	agent.WaitFor("no markup parsed or run in the inbox",
+		`window.__pwned === undefined && document.querySelectorAll("#thread script, #thread img, #conversations img").length === 0`, nil, time.Second)
+
+	// Visitor typing shows in the agent's thread.
+	visitor.WaitFor("the composer still focused", `document.activeElement && document.activeElement.id === "text"`, frame, 5*time.Second)
+	visitor.Run("type without sending", chromedp.KeyEvent("Je"))
+	agent.WaitFor("the visitor's typing shown", `document.getElementById("presence-line").textContent.length > 0`, nil, 10*time.Second)
+
+	reply := "Bonjour Zoé, la mairie est ouverte de 9 h à 17 h. <b>Bienvenue</b>"
+	agent.Run("answer", chromedp.SendKeys(chromedp.CSS("#reply"), reply), chromedp.Click(chromedp.CSS(".composer button[type=submit]")))
+	agent.WaitFor("the reply in the thread", fmt.Sprintf(
+		`Array.from(document.querySelectorAll("#thread .msg.out .text")).some(p => p.textContent === %q)`, reply), nil, 10*time.Second)
+	visitor.WaitFor("the visitor reads the answer", fmt.Sprintf(
+		`Array.from(document.querySelectorAll("#list li.msg.agent")).some(li => li.textContent.includes(%q))`, reply), frame, 10*time.Second)
+	visitor.WaitFor("no markup run on the customer's page", `window.__pwned === undefined`, nil, time.Second)
+	agent.WaitFor("the reply marked sent", `Array.from(document.querySelectorAll("#thread .msg.out .head")).some(h => h.textContent.includes("Envoyé"))`, nil, 10*time.Second)
+}
+
+// TestBrowserAgentAppAccessibility runs axe-core on the agent's pages, in French and
+// English, and drives the inbox with the keyboard only.
+func TestBrowserAgentAppAccessibility(t *testing.T) {
+	base := startDemoHub(t)
+	tab := webtest.NewBrowser(t).Tab(t)
+	for _, lang := range []string{"fr", "en"} {
+		tab.Run("open the login page", chromedp.Navigate(base+"/login?lang="+lang))
+		tab.WaitFor("the form", `document.getElementById("email") !== null`, nil, 5*time.Second)
+		tab.Axe()
+	}
+	agentLogin(t, tab, base, "sophie.laurent@demo.frontdesk.test")
+	tab.WaitFor("the list drawn", `document.querySelectorAll("#conversations li button").length >= 5`, nil, 10*time.Second)
+	// Keyboard: j opens the first conversation, j the next, r puts the focus in the reply box.
+	tab.Run("press j", chromedp.KeyEvent("j"))
+	tab.WaitFor("a conversation open", `document.querySelector("#thread .items") !== null`, nil, 10*time.Second)
+	first := webtest.Eval(tab, "title", chromedp.Evaluate[string](`document.getElementById("thread-title").textContent`))
+	tab.Run("press j again", chromedp.KeyEvent("j"))
+	tab.WaitFor("the next conversation", fmt.Sprintf(`document.getElementById("thread-title").textContent !== %q`, first), nil, 10*time.Second)
+	tab.Run("press Escape then r", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), chromedp.KeyEvent("r"))
+	tab.WaitFor("focus in the reply box", `document.activeElement && document.activeElement.id === "reply"`, nil, 5*time.Second)
+	tab.Run("leave the box", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), chromedp.KeyEvent("?"))
+	tab.WaitFor("the help dialog", `document.getElementById("help").open`, nil, 5*time.Second)
+	tab.Axe()
+	tab.Run("close the help", chromedp.KeyEvent("\x1b"))
+	tab.Axe()
+	tab.Run("open the phone messages", chromedp.Navigate(base+"/messages#all"))
+	tab.WaitFor("the form", `document.querySelectorAll("#pm-recipient option").length > 0`, nil, 10*time.Second)
+	tab.Axe()
+	tab.Run("open the English inbox", chromedp.Navigate(base+"/inbox?lang=en"))
+	tab.WaitFor("the list drawn", `document.querySelectorAll("#conversations li button").length >= 5 && document.documentElement.lang === "en"`, nil, 10*time.Second)
+	tab.Axe()
+}
