@@ -149,7 +149,7 @@ type Hub struct {
 	// visitors holds when each conversation's visitor last said they were typing, so
 	// that an agent opening the conversation learns it at once.
 	visitors map[int64]time.Time
-	ring  []Event // recent durable events, oldest first, at most cfg.Buffer
+	ring  recent // recent durable events, at most cfg.Buffer
 	last  uint64  // highest durable event id seen
 }
 
@@ -223,11 +223,11 @@ func (h *Hub) Join(u inbox.User, lastID uint64) (c *Conn, missed [][]byte, reset
 	defer h.mu.Unlock()
 	switch {
 	case lastID == 0 || lastID == h.last:
-	case lastID > h.last || len(h.ring) == 0 || lastID+1 < h.ring[0].ID:
+	case lastID > h.last || h.ring.len() == 0 || lastID+1 < h.ring.at(0).ID:
 		reset = true
 	default:
-		for i := range h.ring {
-			if e := &h.ring[i]; e.ID > lastID && e.visibleTo(u) {
+		for i := range h.ring.len() {
+			if e := h.ring.at(i); e.ID > lastID && e.visibleTo(u) {
 				missed = append(missed, encode(e))
 			}
 		}
@@ -328,11 +328,7 @@ func (h *Hub) publish(ctx context.Context, e *Event) {
 		return // a redelivery: already sent
 	}
 	h.last = e.ID
-	if len(h.ring) == h.cfg.Buffer {
-		copy(h.ring, h.ring[1:])
-		h.ring = h.ring[:len(h.ring)-1]
-	}
-	h.ring = append(h.ring, *e)
+	h.ring.push(*e, h.cfg.Buffer)
 	plain := encode(e)
 	for c := range h.conns {
 		if !e.visibleTo(c.User) {
@@ -538,4 +534,25 @@ func (h *Hub) presenceChangedLocked(u inbox.User, was string) {
 func encode(e *Event) []byte {
 	b, _ := json.Marshal(e)
 	return b
+}
+
+// recent is a circular buffer of the newest events, oldest first.
+type recent struct {
+	buf  []Event
+	head int // index of the oldest event once the buffer is full
+}
+
+func (r *recent) len() int { return len(r.buf) }
+
+// at returns the i-th oldest event.
+func (r *recent) at(i int) *Event { return &r.buf[(r.head+i)%len(r.buf)] }
+
+// push adds e, dropping the oldest event past capacity.
+func (r *recent) push(e Event, capacity int) {
+	if len(r.buf) < capacity {
+		r.buf = append(r.buf, e)
+		return
+	}
+	r.buf[r.head] = e
+	r.head = (r.head + 1) % capacity
 }
