@@ -150,7 +150,10 @@ func (s *Server) agentWriter(ws *websocket.Conn, c *realtime.Conn, missed [][]by
 				ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow; reconnect"))
 				return
 			}
-			if !write(b) {
+			// Events that queued up meanwhile leave together, as one JSON array: one
+			// frame and one write instead of one each, when the desk is busy.
+			batch, closed := drainQueued(c.Send, b, agentBatch)
+			if !write(batch) || closed {
 				return
 			}
 		case <-ping.C:
@@ -160,6 +163,43 @@ func (s *Server) agentWriter(ws *websocket.Conn, c *realtime.Conn, missed [][]by
 			}
 		}
 	}
+}
+
+// agentBatch caps how many queued events one frame carries.
+const agentBatch = 64
+
+// drainQueued returns first alone, or first and the events already waiting in ch (up to
+// max) as a JSON array; closed reports that ch was closed meanwhile.
+func drainQueued(ch <-chan []byte, first []byte, max int) (frame []byte, closed bool) {
+	var more [][]byte
+drain:
+	for len(more) < max-1 {
+		select {
+		case b, ok := <-ch:
+			if !ok {
+				closed = true
+				break drain
+			}
+			more = append(more, b)
+		default:
+			break drain
+		}
+	}
+	if len(more) == 0 {
+		return first, closed
+	}
+	n := len(first) + 2
+	for _, b := range more {
+		n += len(b) + 1
+	}
+	frame = make([]byte, 0, n)
+	frame = append(frame, '[')
+	frame = append(frame, first...)
+	for _, b := range more {
+		frame = append(frame, ',')
+		frame = append(frame, b...)
+	}
+	return append(frame, ']'), closed
 }
 
 // AgentTyping is told when an agent types in a conversation (the webchat adapter shows

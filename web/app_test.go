@@ -269,19 +269,33 @@ type wsEvent struct {
 	Raw            json.RawMessage `json:"-"`
 }
 
-// readUntil reads events until pred holds or the deadline passes.
+// readUntil reads events (one per frame, or arrays of them) until pred holds or the
+// deadline passes.
 func readUntil(t *testing.T, c *websocket.Conn, pred func(wsEvent) bool) []wsEvent {
 	t.Helper()
 	var got []wsEvent
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
-		var e wsEvent
-		if err := c.ReadJSON(&e); err != nil {
+		_, data, err := c.ReadMessage()
+		if err != nil {
 			t.Fatalf("reading the agent socket: %v (got %+v)", err, got)
 		}
-		got = append(got, e)
-		if pred(e) {
-			return got
+		var batch []wsEvent
+		if len(data) > 0 && data[0] == '[' {
+			err = json.Unmarshal(data, &batch)
+		} else {
+			var e wsEvent
+			err = json.Unmarshal(data, &e)
+			batch = []wsEvent{e}
+		}
+		if err != nil {
+			t.Fatalf("frame %s: %v", data, err)
+		}
+		for _, e := range batch {
+			got = append(got, e)
+			if pred(e) {
+				return got
+			}
 		}
 	}
 }

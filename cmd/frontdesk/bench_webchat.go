@@ -63,6 +63,13 @@ func benchWebchat(ctx context.Context, e *env, args []string) error {
 	defer stop()
 	fmt.Fprintf(e.stdout, "webchat benchmark: %d visitors for %s, %d timed replies, %d idle sockets\n", *visitors, *dur, *replies, *idle)
 
+	// Agents watch the live inbox all along, as a desk would.
+	agents, err := dialBenchAgents(base, token, 20)
+	if err != nil {
+		return err
+	}
+	defer agents.close()
+
 	// 1. Visitor messages: each visitor sends, waits for the ack, sends again (as the
 	// widget does: one message in flight per visitor).
 	socks := make([]*benchVisitor, *visitors)
@@ -104,6 +111,13 @@ func benchWebchat(ctx context.Context, e *env, args []string) error {
 		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	}
 	report(e.stdout, "visitor message -> ack", r)
+	fmt.Fprintf(e.stdout, "%-28s %d agents connected, %d message events received, %d sockets dropped\n", "", len(agents.socks), agents.events.Load(), agents.dropped.Load())
+
+	// 1b. Visitor to agent: 1,000 messages/s from 50 visitors; time from the visitor's
+	// send to each of the 20 agents' sockets receiving the message's event.
+	if err := benchVisitorToAgents(ctx, e, base, agents, 50, 1000, 5*time.Second); err != nil {
+		return err
+	}
 
 	// 2. Agent reply to visitor: POST the reply through the API; time until the
 	// visitor's socket receives it (store, outbox relay, bus, outbound worker, Sender).
@@ -187,7 +201,10 @@ func startBenchHub(ctx context.Context, e *env, common []string, extra ...string
 		return e.getenv(k)
 	}
 	done := make(chan error, 1)
-	go func() { done <- runServe(hubCtx, &hubEnv, append(append([]string{}, common...), extra...)); outW.Close() }()
+	go func() {
+		done <- runServe(hubCtx, &hubEnv, append(append([]string{}, common...), extra...))
+		outW.Close()
+	}()
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done }) }
 	urlc := make(chan string, 1)
@@ -214,6 +231,7 @@ func startBenchHub(ctx context.Context, e *env, common []string, extra ...string
 type benchVisitor struct {
 	ws   *websocket.Conn
 	conv int64
+	seq  int64 // of the last message acknowledged
 }
 
 func dialBenchVisitor(base string) (*benchVisitor, error) {
@@ -244,7 +262,7 @@ func (v *benchVisitor) await(typ string) error {
 		}
 		var f struct {
 			Type, Code string
-			Conv       int64
+			Conv, Seq  int64
 		}
 		json.Unmarshal(data, &f)
 		if f.Type == "error" {
@@ -254,6 +272,7 @@ func (v *benchVisitor) await(typ string) error {
 			if f.Conv != 0 {
 				v.conv = f.Conv
 			}
+			v.seq = f.Seq
 			return nil
 		}
 	}
@@ -335,4 +354,137 @@ func rssOf(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS")
+}
+
+// benchAgents are agents' live sockets; each records when it received each message's
+// event.
+type benchAgents struct {
+	socks   []*websocket.Conn
+	events  atomic.Int64
+	dropped atomic.Int64 // sockets the hub closed (too slow)
+	closing atomic.Bool
+	mu      sync.Mutex
+	arrived []map[int64]time.Time // per agent: message id -> arrival
+	wg      sync.WaitGroup
+}
+
+func dialBenchAgents(base, token string, n int) (*benchAgents, error) {
+	a := &benchAgents{}
+	for i := range n {
+		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws/agent",
+			http.Header{"Authorization": {"Bearer " + token}})
+		if err != nil {
+			a.close()
+			return nil, fmt.Errorf("agent %d: %w", i, err)
+		}
+		a.socks = append(a.socks, ws)
+		a.arrived = append(a.arrived, map[int64]time.Time{})
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			for {
+				_, data, err := ws.ReadMessage()
+				if err != nil {
+					if !a.closing.Load() {
+						a.dropped.Add(1)
+					}
+					return
+				}
+				now := time.Now()
+				type event struct {
+					Type      string `json:"type"`
+					MessageID int64  `json:"message_id"`
+				}
+				var evs []event
+				if len(data) > 0 && data[0] == '[' {
+					json.Unmarshal(data, &evs)
+				} else {
+					var ev event
+					json.Unmarshal(data, &ev)
+					evs = []event{ev}
+				}
+				a.mu.Lock()
+				for _, ev := range evs {
+					if ev.Type == "message.created" {
+						a.events.Add(1)
+						a.arrived[i][ev.MessageID] = now
+					}
+				}
+				a.mu.Unlock()
+			}
+		}()
+	}
+	return a, nil
+}
+
+func (a *benchAgents) close() {
+	a.closing.Store(true)
+	for _, ws := range a.socks {
+		ws.Close()
+	}
+	a.wg.Wait()
+}
+
+// benchVisitorToAgents sends rate messages a second for d from n visitors and reports
+// the delay until each agent's socket had the message's event.
+func benchVisitorToAgents(ctx context.Context, e *env, base string, agents *benchAgents, n, rate int, d time.Duration) error {
+	vs := make([]*benchVisitor, n)
+	for i := range vs {
+		v, err := dialBenchVisitor(base)
+		if err != nil {
+			return err
+		}
+		defer v.ws.Close()
+		vs[i] = v
+	}
+	sent := map[int64]time.Time{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	interval := time.Duration(n) * time.Second / time.Duration(rate)
+	lctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for i, v := range vs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for k := 0; ; k++ {
+				select {
+				case <-lctx.Done():
+					return
+				case <-tick.C:
+				}
+				t0 := time.Now()
+				if _, err := v.send(fmt.Sprintf("l%d-%d", i, k), "Bonjour, à quelle heure ouvre le service état civil ?"); err != nil {
+					return
+				}
+				mu.Lock()
+				sent[v.seq] = t0
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(time.Second) // the last events in flight
+	var lat []time.Duration
+	missing := 0
+	agents.mu.Lock()
+	for id, t0 := range sent {
+		for _, arr := range agents.arrived {
+			if at, ok := arr[id]; ok {
+				lat = append(lat, at.Sub(t0))
+			} else {
+				missing++
+			}
+		}
+	}
+	agents.mu.Unlock()
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return errors.New("no event reached the agents")
+	}
+	fmt.Fprintf(e.stdout, "%-28s %5.0f msg/s sent; p50 %6.2f ms  p99 %6.2f ms  (%d deliveries to %d agents, %d missing)\n",
+		"visitor -> agents", float64(len(sent))/d.Seconds(), ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]), len(lat), len(agents.socks), missing)
+	return nil
 }

@@ -149,8 +149,8 @@ type Hub struct {
 	// visitors holds when each conversation's visitor last said they were typing, so
 	// that an agent opening the conversation learns it at once.
 	visitors map[int64]time.Time
-	ring  recent // recent durable events, at most cfg.Buffer
-	last  uint64  // highest durable event id seen
+	ring     recent // recent durable events, at most cfg.Buffer
+	last     uint64 // highest durable event id seen
 }
 
 // New returns a hub; sink may be nil.

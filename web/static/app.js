@@ -435,7 +435,8 @@
     ws.onmessage = (m) => {
       let ev;
       try { ev = JSON.parse(m.data); } catch (e) { return; }
-      handle(ev);
+      // Events queued while the desk is busy arrive together, as an array.
+      for (const one of Array.isArray(ev) ? ev : [ev]) handle(one);
     };
     ws.onclose = () => {
       ws = null;

@@ -140,7 +140,10 @@
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${proto}//${location.host}/ws/agent`);
     ws.onmessage = (m) => {
-      try { if (String(JSON.parse(m.data).type).startsWith('phone_message.')) load(false); } catch (e) { /* ignore */ }
+      try {
+        const ev = JSON.parse(m.data);
+        if ((Array.isArray(ev) ? ev : [ev]).some((x) => String(x.type).startsWith('phone_message.'))) load(false);
+      } catch (e) { /* ignore */ }
     };
     ws.onclose = () => setTimeout(connect, 3000 + Math.random() * 2000);
   }
