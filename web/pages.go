@@ -112,6 +112,11 @@ func (s *Server) messagesShow(w http.ResponseWriter, r *http.Request, p principa
 	s.render(w, r, http.StatusOK, "messages", s.appView(r, p, "pm.title"))
 }
 
+// searchShow answers GET /search: the search page.
+func (s *Server) searchShow(w http.ResponseWriter, r *http.Request, p principal) {
+	s.render(w, r, http.StatusOK, "search", s.appView(r, p, "search.title"))
+}
+
 // adminShow answers GET /admin: users and teams, for admins.
 func (s *Server) adminShow(w http.ResponseWriter, r *http.Request, p principal) {
 	if p.user.Role != inbox.RoleAdmin {

@@ -262,6 +262,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /inbox", s.signedIn(s.inboxShow))
 	mux.Handle("GET /admin", s.signedIn(s.adminShow))
 	mux.Handle("GET /messages", s.signedIn(s.messagesShow))
+	mux.Handle("GET /search", s.signedIn(s.searchShow))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 	})

@@ -1,0 +1,45 @@
+package web
+
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+func TestDictionariesMatch(t *testing.T) {
+	for key := range messages[langFR] {
+		if _, ok := messages[langEN][key]; !ok {
+			t.Errorf("key %q has no English text", key)
+		}
+	}
+	for key := range messages[langEN] {
+		if _, ok := messages[langFR][key]; !ok {
+			t.Errorf("key %q has no French text", key)
+		}
+	}
+	if got := translator(langFR)("no.such.key"); got != "no.such.key" {
+		t.Errorf("missing key translated to %q, want the key itself", got)
+	}
+}
+
+func TestPickLang(t *testing.T) {
+	tests := []struct {
+		query, cookie, accept, want string
+	}{
+		{"", "", "", langFR},
+		{"", "", "en-GB,en;q=0.9", langEN},
+		{"", "", "de-DE,fr;q=0.8,en;q=0.5", langFR},
+		{"", langEN, "fr-FR", langEN},
+		{"fr", langEN, "en", langFR},
+		{"xx", "", "en", langEN},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/login?lang="+tt.query, nil)
+		if tt.cookie != "" {
+			r.Header.Set("Cookie", langCookie+"="+tt.cookie)
+		}
+		r.Header.Set("Accept-Language", tt.accept)
+		if got := pickLang(r); got != tt.want {
+			t.Errorf("pickLang(query %q, cookie %q, accept %q) = %q, want %q", tt.query, tt.cookie, tt.accept, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+// Frontdesk search: the interaction history across channels. Snippets come as plain
+// text segments; matches are wrapped in <mark> built with the DOM, never as HTML.
+(() => {
+  'use strict';
+  const body = document.body;
+  const csrf = body.dataset.csrf;
+  const lang = body.dataset.lang || 'fr';
+  const dict = JSON.parse(body.dataset.i18n || '{}');
+  const t = (k) => dict[k] || k;
+  const $ = (s) => document.querySelector(s);
+  const fmt = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
+  const statusEl = $('#status');
+  const hitsEl = $('#hits');
+  const announce = (msg) => { statusEl.textContent = ''; requestAnimationFrame(() => { statusEl.textContent = msg; }); };
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  async function api(method, path, data) {
+    const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
+    if (data !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(data); }
+    const res = await fetch(path, opts);
+    if (res.status === 401) { location.href = '/login?next=/search'; throw new Error('signed out'); }
+    if (res.status === 204) return null;
+    let json = null;
+    try { json = await res.json(); } catch (e) { /* empty */ }
+    if (!res.ok) throw new Error((json && json.error && json.error.message) || ('HTTP ' + res.status));
+    return json;
+  }
+
+  let users = new Map();
+  let teams = new Map();
+  const filters = new Map(); // facet field -> Set of values
+  let cursor = null;
+  const facetFields = ['channel', 'status', 'team', 'assignee', 'category', 'language', 'kind', 'tags'];
+  const paramOf = { assignee: 'agent', tags: 'tag' };
+
+  function label(field, value) {
+    if (value === 'none') return field === 'team' ? t('side.noTeam') : t('side.nobody');
+    if (field === 'team') return teams.get(Number(value)) || value;
+    if (field === 'assignee') return users.get(Number(value)) || value;
+    if (field === 'channel') return t('channel.' + value);
+    if (field === 'status') return t('status.' + value);
+    if (field === 'kind') return t('search.kind.' + value);
+    if (field === 'language' && value === 'und') return t('search.unknown');
+    return value;
+  }
+
+  function params(withCursor) {
+    const p = new URLSearchParams();
+    const f = new FormData($('#search-form'));
+    for (const [k, v] of f.entries()) if (v) p.set(k, v);
+    for (const [field, values] of filters) if (values.size) p.set(paramOf[field] || field, [...values].join(','));
+    if (withCursor && cursor) p.set('cursor', cursor);
+    return p;
+  }
+
+  function snippet(segments) {
+    return el('p', { class: 'snippet' }, (segments || []).map((s) => (s.match ? el('mark', {}, s.text) : s.text)));
+  }
+
+  function hitNode(h) {
+    return el('li', { class: 'hit' },
+      el('article', {},
+        el('h3', {}, el('a', { href: '/inbox#all/' + h.conversation_id }, (h.contact_name || '#' + h.contact_id) + ' — ' + (h.subject || t('search.noSubject')))),
+        snippet(h.snippet),
+        el('p', { class: 'meta' },
+          el('span', { class: 'badge' }, t('channel.' + h.channel)),
+          el('span', {}, t('status.' + h.status)),
+          h.kind === 'note' ? el('span', { class: 'badge' }, t('thread.note')) : null,
+          h.team_id ? el('span', {}, label('team', h.team_id)) : null,
+          el('time', { datetime: h.created_at }, fmt.format(new Date(h.created_at))))));
+  }
+
+  function renderChips() {
+    const chips = [];
+    for (const [field, values] of filters) {
+      for (const v of values) {
+        chips.push(el('button', { type: 'button', class: 'chip', 'aria-label': t('search.remove') + ' ' + t('search.facet.' + field) + ' : ' + label(field, v),
+          onclick: () => { values.delete(v); run(false); } }, t('search.facet.' + field) + ' : ' + label(field, v) + ' ✕'));
+      }
+    }
+    $('#chips').replaceChildren(...chips);
+  }
+
+  function renderFacets(facets) {
+    const groups = [];
+    for (const field of facetFields) {
+      const f = facets && facets[field];
+      if (!f || !f.terms || f.terms.length === 0) continue;
+      groups.push(el('fieldset', {}, el('legend', {}, t('search.facet.' + field)),
+        f.terms.map((term) => {
+          const active = filters.has(field) && filters.get(field).has(String(term.value));
+          return el('button', { type: 'button', class: 'facet', 'aria-pressed': String(active), onclick: () => {
+            if (!filters.has(field)) filters.set(field, new Set());
+            const set = filters.get(field);
+            if (active) set.delete(String(term.value)); else set.add(String(term.value));
+            run(false);
+          } }, label(field, term.value) + ' (' + term.count + ')');
+        })));
+    }
+    $('#facets').replaceChildren(...groups);
+  }
+
+  async function run(more) {
+    hitsEl.setAttribute('aria-busy', 'true');
+    if (!more) { cursor = null; announce(t('search.searching')); }
+    renderChips();
+    const p = params(more);
+    const exp = $('#export');
+    if (exp) exp.href = '/api/v1/search/export.csv?' + params(false);
+    try {
+      const res = await api('GET', '/api/v1/search?' + p);
+      cursor = res.next_cursor || null;
+      const nodes = res.hits.map(hitNode);
+      if (more) hitsEl.append(...nodes); else hitsEl.replaceChildren(...nodes);
+      if (!more) {
+        renderFacets(res.facets);
+        const msg = res.total === 0 ? t('search.none') : t('search.found').replace('{n}', res.total).replace('{ms}', Math.round(res.took_ms * 10) / 10);
+        $('#summary').textContent = msg;
+        announce(msg);
+        history.replaceState(null, '', '/search?' + params(false));
+      }
+      $('#more').hidden = !cursor;
+    } catch (e) {
+      announce(e.message);
+      $('#summary').textContent = e.message;
+    } finally {
+      hitsEl.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  async function loadSaved() {
+    try {
+      const res = await api('GET', '/api/v1/search/saved');
+      $('#saved').replaceChildren(...res.saved_searches.map((s) => el('li', {},
+        el('a', { href: '/search?' + s.params }, s.name), ' ',
+        el('button', { type: 'button', class: 'link', 'aria-label': t('search.delete') + ' ' + s.name,
+          onclick: async () => { await api('DELETE', '/api/v1/search/saved/' + s.id); loadSaved(); } }, '✕'))));
+    } catch (e) { /* saved searches are optional */ }
+  }
+
+  $('#search-form').addEventListener('submit', (ev) => { ev.preventDefault(); run(false); });
+  $('#more').addEventListener('click', () => run(true));
+  $('#save-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const name = new FormData(ev.target).get('name');
+    try {
+      await api('POST', '/api/v1/search/saved', { name, params: params(false).toString() });
+      ev.target.reset();
+      announce(t('side.saved'));
+      loadSaved();
+    } catch (e) { announce(e.message); }
+  });
+  document.addEventListener('keydown', (ev) => {
+    const tag = (ev.target.tagName || '').toLowerCase();
+    if (ev.key === '/' && tag !== 'input' && tag !== 'textarea' && tag !== 'select') { ev.preventDefault(); $('#q').focus(); }
+  });
+
+  (async () => {
+    try {
+      const info = await api('GET', '/api/v1/me');
+      users = new Map(info.users.map((u) => [u.id, u.name]));
+      teams = new Map(info.teams.map((x) => [x.id, x.name]));
+    } catch (e) { /* labels fall back to ids */ }
+    // Start from the URL: a saved search or a shared link.
+    const start = new URLSearchParams(location.search);
+    for (const [k, v] of start) {
+      if (['q', 'from', 'to', 'sort'].includes(k)) { const f = document.getElementsByName(k)[0]; if (f) f.value = v; continue; }
+      const field = Object.keys(paramOf).find((x) => paramOf[x] === k) || k;
+      if (facetFields.includes(field)) filters.set(field, new Set(v.split(',').filter(Boolean)));
+    }
+    loadSaved();
+    run(false);
+  })();
+})();
