@@ -87,11 +87,11 @@ type Message struct {
 	// Mailbox is the receiving account (email address, Slack workspace, phone number).
 	Mailbox string
 	// Sender is the sender's address, for SenderDomain.
-	Sender                                string
-	Category, Language, Tension, Urgency  string
-	VIP, Accessibility                    bool
-	ContactLanguage                       string
-	OfficeOpen                            bool
+	Sender                               string
+	Category, Language, Tension, Urgency string
+	VIP, Accessibility                   bool
+	ContactLanguage                      string
+	OfficeOpen                           bool
 }
 
 // Decision is the merged outcome of the rules that matched.
