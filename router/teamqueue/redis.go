@@ -1,0 +1,396 @@
+package teamqueue
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisQueue is the Queue on Redis, for several hub instances sharing one inbox.
+//
+// Layout (P is the key prefix; {tq} is a hash tag, so every key lives in one Redis
+// Cluster slot and the scripts may touch any of them):
+//
+//	P{tq}:q:<team>     sorted set: member = zero-padded conversation id, score = priority
+//	                   then waiting time (see score)
+//	P{tq}:meta         hash: member -> team|priority|since-ms|channel|language|skills|previous
+//	P{tq}:holds        hash: member -> agent|channel|since-ms
+//	P{tq}:load:<agent> hash: channel -> held count, _last -> last assignment (ms)
+//
+// Every change is one Lua script, so it is atomic: Claim and ClaimNext check the
+// agent's load against capacity, remove the conversation from its sorted set (ZREM, the
+// ZPOPMIN of a chosen member) and count it against the agent in one step. Limits: Redis
+// durability applies (run it with appendonly); after a loss the router rebuilds the
+// queues from the store. Safe for concurrent use; it holds no state beyond its client.
+type RedisQueue struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+var _ Queue = (*RedisQueue)(nil)
+
+// NewRedis returns a queue on client whose keys start with prefix.
+func NewRedis(client redis.UniversalClient, prefix string) *RedisQueue {
+	return &RedisQueue{rdb: client, prefix: prefix + "{tq}:"}
+}
+
+func (q *RedisQueue) queueKey(team int64) string {
+	return q.prefix + "q:" + strconv.FormatInt(team, 10)
+}
+func (q *RedisQueue) metaKey() string  { return q.prefix + "meta" }
+func (q *RedisQueue) holdsKey() string { return q.prefix + "holds" }
+func (q *RedisQueue) loadKey(agent int64) string {
+	return q.prefix + "load:" + strconv.FormatInt(agent, 10)
+}
+func (q *RedisQueue) queuePrefix() string { return q.prefix + "q:" }
+func (q *RedisQueue) loadPrefix() string  { return q.prefix + "load:" }
+func wrapErr(op string, err error) error  { return fmt.Errorf("teamqueue: redis: %s: %w", op, err) }
+func ms(t time.Time) string               { return strconv.FormatInt(t.UnixMilli(), 10) }
+func parseMember(m string) (int64, error) { return strconv.ParseInt(strings.TrimLeft(m, "0"), 10, 64) }
+func formatScore(e Entry) string          { return strconv.FormatFloat(score(e), 'f', -1, 64) }
+func capacityArgs(s Slot) []any           { return pairs(s.Capacity) }
+func listArgs(l []string) []any           { return append([]any{len(l)}, anys(l)...) }
+func anys(l []string) []any {
+	out := make([]any, len(l))
+	for i, v := range l {
+		out[i] = v
+	}
+	return out
+}
+
+func pairs(m map[string]int) []any {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]any, 0, 2*len(m))
+	for _, k := range keys {
+		out = append(out, k, m[k])
+	}
+	return out
+}
+
+// luaLib is shared by the scripts: field splitting, taking an entry for an agent,
+// decrementing a load.
+const luaLib = `
+local function split(s, sep)
+  local out, i = {}, 1
+  while true do
+    local j = string.find(s, sep, i, true)
+    if not j then out[#out+1] = string.sub(s, i); return out end
+    out[#out+1] = string.sub(s, i, j - 1)
+    i = j + 1
+  end
+end
+local function take(meta, holds, loadKey, qprefix, member, m, agent, now)
+  local f = split(m, '|')
+  redis.call('ZREM', qprefix .. f[1], member)
+  redis.call('HDEL', meta, member)
+  redis.call('HSET', holds, member, agent .. '|' .. f[4] .. '|' .. now)
+  redis.call('HINCRBY', loadKey, f[4], 1)
+  redis.call('HSET', loadKey, '_last', now)
+end
+local function decrement(key, channel)
+  if redis.call('HINCRBY', key, channel, -1) <= 0 then redis.call('HDEL', key, channel) end
+end
+`
+
+// KEYS: meta, holds, queue. ARGV: member, score, details, queue prefix.
+var pushScript = redis.NewScript(luaLib + `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local oldKey = ARGV[4] .. split(old, '|')[1]
+  if oldKey ~= KEYS[3] then redis.call('ZREM', oldKey, ARGV[1]) end
+end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`)
+
+// KEYS: meta. ARGV: member, queue prefix.
+var removeScript = redis.NewScript(luaLib + `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old then return 0 end
+redis.call('ZREM', ARGV[2] .. split(old, '|')[1], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`)
+
+// KEYS: meta, holds, load. ARGV: member, agent, now, queue prefix, channel/capacity pairs.
+var claimScript = redis.NewScript(luaLib + `
+local m = redis.call('HGET', KEYS[1], ARGV[1])
+if not m then return {0} end
+local channel = split(m, '|')[4]
+local cap = 0
+for i = 5, #ARGV, 2 do if ARGV[i] == channel then cap = tonumber(ARGV[i+1]) end end
+local load = tonumber(redis.call('HGET', KEYS[3], channel) or '0')
+if load >= cap then return {-1} end
+take(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[1], m, ARGV[2], ARGV[3])
+return {1, m}
+`)
+
+// KEYS: meta, holds, load, queues... ARGV: agent, now, window, queue prefix,
+// nlangs, langs..., nskills, skills..., channel/capacity pairs.
+var claimNextScript = redis.NewScript(luaLib + `
+local agent, now, window, qprefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local i = 5
+local langs, nlangs = {}, tonumber(ARGV[i]); i = i + 1
+for k = 1, nlangs do langs[ARGV[i]] = true; i = i + 1 end
+local skills, nskills = {}, tonumber(ARGV[i]); i = i + 1
+for k = 1, nskills do skills[ARGV[i]] = true; i = i + 1 end
+local caps = {}
+while i < #ARGV do caps[ARGV[i]] = tonumber(ARGV[i+1]); i = i + 2 end
+local loads = {}
+local raw = redis.call('HGETALL', KEYS[3])
+for k = 1, #raw, 2 do loads[raw[k]] = tonumber(raw[k+1]) end
+local function suits(f)
+  local lang = f[5]
+  if lang ~= '' and lang ~= 'other' and nlangs > 0 and not langs[lang] then return false end
+  if f[6] ~= '' then
+    for _, s in ipairs(split(f[6], ',')) do if not skills[s] then return false end end
+  end
+  return (loads[f[4]] or 0) < (caps[f[4]] or 0)
+end
+local bestScore, bestMember, bestMeta
+for k = 4, #KEYS do
+  local items = redis.call('ZRANGE', KEYS[k], 0, window - 1, 'WITHSCORES')
+  for j = 1, #items, 2 do
+    local mem, sc = items[j], tonumber(items[j+1])
+    if bestScore and (sc > bestScore or (sc == bestScore and mem >= bestMember)) then break end
+    local m = redis.call('HGET', KEYS[1], mem)
+    if m and suits(split(m, '|')) then
+      bestScore, bestMember, bestMeta = sc, mem, m
+      break
+    end
+  end
+end
+if not bestMember then return false end
+take(KEYS[1], KEYS[2], KEYS[3], qprefix, bestMember, bestMeta, agent, now)
+return {bestMember, bestMeta}
+`)
+
+// KEYS: meta, holds, load. ARGV: member, agent, channel, now, queue prefix, load prefix.
+var holdScript = redis.NewScript(luaLib + `
+local m = redis.call('HGET', KEYS[1], ARGV[1])
+if m then
+  redis.call('ZREM', ARGV[5] .. split(m, '|')[1], ARGV[1])
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+local h = redis.call('HGET', KEYS[2], ARGV[1])
+if h then
+  local f = split(h, '|')
+  if f[1] == ARGV[2] and f[2] == ARGV[3] then return 0 end
+  decrement(ARGV[6] .. f[1], f[2])
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4])
+redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+redis.call('HSET', KEYS[3], '_last', ARGV[4])
+return 1
+`)
+
+// KEYS: holds. ARGV: member, load prefix.
+var releaseScript = redis.NewScript(luaLib + `
+local h = redis.call('HGET', KEYS[1], ARGV[1])
+if not h then return 0 end
+local f = split(h, '|')
+decrement(ARGV[2] .. f[1], f[2])
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`)
+
+// Push implements Queue.
+func (q *RedisQueue) Push(ctx context.Context, e Entry) error {
+	if err := check(e); err != nil {
+		return err
+	}
+	e = normalize(e)
+	n, err := pushScript.Run(ctx, q.rdb, []string{q.metaKey(), q.holdsKey(), q.queueKey(e.Team)},
+		member(e.ConversationID), formatScore(e), encode(e), q.queuePrefix()).Int()
+	if err != nil {
+		return wrapErr("push", err)
+	}
+	if n == 0 {
+		return ErrHeld
+	}
+	return nil
+}
+
+// Remove implements Queue.
+func (q *RedisQueue) Remove(ctx context.Context, id int64) (bool, error) {
+	n, err := removeScript.Run(ctx, q.rdb, []string{q.metaKey()}, member(id), q.queuePrefix()).Int()
+	if err != nil {
+		return false, wrapErr("remove", err)
+	}
+	return n == 1, nil
+}
+
+// Peek implements Queue.
+func (q *RedisQueue) Peek(ctx context.Context, team int64, n int) ([]Entry, error) {
+	if n <= 0 {
+		return []Entry{}, nil
+	}
+	members, err := q.rdb.ZRange(ctx, q.queueKey(team), 0, int64(n-1)).Result()
+	if err != nil {
+		return nil, wrapErr("peek", err)
+	}
+	out := make([]Entry, 0, len(members))
+	if len(members) == 0 {
+		return out, nil
+	}
+	metas, err := q.rdb.HMGet(ctx, q.metaKey(), members...).Result()
+	if err != nil {
+		return nil, wrapErr("peek", err)
+	}
+	for i, m := range members {
+		s, ok := metas[i].(string)
+		if !ok {
+			continue // taken between the two reads
+		}
+		id, err := parseMember(m)
+		if err != nil {
+			return nil, wrapErr("peek", err)
+		}
+		e, err := decode(id, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Len implements Queue.
+func (q *RedisQueue) Len(ctx context.Context, team int64) (int, error) {
+	n, err := q.rdb.ZCard(ctx, q.queueKey(team)).Result()
+	if err != nil {
+		return 0, wrapErr("len", err)
+	}
+	return int(n), nil
+}
+
+// Claim implements Queue.
+func (q *RedisQueue) Claim(ctx context.Context, id int64, s Slot, now time.Time) (Entry, error) {
+	args := append([]any{member(id), s.Agent, ms(now), q.queuePrefix()}, capacityArgs(s)...)
+	res, err := claimScript.Run(ctx, q.rdb, []string{q.metaKey(), q.holdsKey(), q.loadKey(s.Agent)}, args...).Slice()
+	if err != nil {
+		return Entry{}, wrapErr("claim", err)
+	}
+	switch res[0].(int64) {
+	case 0:
+		return Entry{}, ErrGone
+	case -1:
+		return Entry{}, ErrFull
+	}
+	return decode(id, res[1].(string))
+}
+
+// ClaimNext implements Queue.
+func (q *RedisQueue) ClaimNext(ctx context.Context, teams []int64, s Slot, now time.Time) (Entry, error) {
+	keys := []string{q.metaKey(), q.holdsKey(), q.loadKey(s.Agent)}
+	for _, t := range teams {
+		keys = append(keys, q.queueKey(t))
+	}
+	args := []any{s.Agent, ms(now), Window, q.queuePrefix()}
+	args = append(args, listArgs(s.Languages)...)
+	args = append(args, listArgs(s.Skills)...)
+	args = append(args, capacityArgs(s)...)
+	res, err := claimNextScript.Run(ctx, q.rdb, keys, args...).Slice()
+	if errors.Is(err, redis.Nil) {
+		return Entry{}, ErrEmpty
+	}
+	if err != nil {
+		return Entry{}, wrapErr("claim next", err)
+	}
+	id, err := parseMember(res[0].(string))
+	if err != nil {
+		return Entry{}, wrapErr("claim next", err)
+	}
+	return decode(id, res[1].(string))
+}
+
+// Hold implements Queue.
+func (q *RedisQueue) Hold(ctx context.Context, id, agent int64, channel string, now time.Time) error {
+	if channel == "" || strings.ContainsAny(channel, "|,") {
+		return fmt.Errorf("teamqueue: hold %d: bad channel %q", id, channel)
+	}
+	err := holdScript.Run(ctx, q.rdb, []string{q.metaKey(), q.holdsKey(), q.loadKey(agent)},
+		member(id), agent, channel, ms(now), q.queuePrefix(), q.loadPrefix()).Err()
+	if err != nil {
+		return wrapErr("hold", err)
+	}
+	return nil
+}
+
+// Release implements Queue.
+func (q *RedisQueue) Release(ctx context.Context, id int64) (bool, error) {
+	n, err := releaseScript.Run(ctx, q.rdb, []string{q.holdsKey()}, member(id), q.loadPrefix()).Int()
+	if err != nil {
+		return false, wrapErr("release", err)
+	}
+	return n == 1, nil
+}
+
+// Loads implements Queue.
+func (q *RedisQueue) Loads(ctx context.Context, agents []int64) (map[int64]Load, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(agents))
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, a := range agents {
+			cmds[i] = p.HGetAll(ctx, q.loadKey(a))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr("loads", err)
+	}
+	out := make(map[int64]Load, len(agents))
+	for i, a := range agents {
+		l := Load{Channels: map[string]int{}}
+		for k, v := range cmds[i].Val() {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, wrapErr("loads", fmt.Errorf("agent %d field %s: %w", a, k, err))
+			}
+			if k == "_last" {
+				l.LastAssigned = time.UnixMilli(n).UTC()
+			} else if n > 0 {
+				l.Channels[k] = int(n)
+				l.Total += int(n)
+			}
+		}
+		out[a] = l
+	}
+	return out, nil
+}
+
+// Holds implements Queue.
+func (q *RedisQueue) Holds(ctx context.Context) ([]Hold, error) {
+	all, err := q.rdb.HGetAll(ctx, q.holdsKey()).Result()
+	if err != nil {
+		return nil, wrapErr("holds", err)
+	}
+	out := make([]Hold, 0, len(all))
+	for m, v := range all {
+		id, err1 := parseMember(m)
+		f := strings.Split(v, "|")
+		if err1 != nil || len(f) != 3 {
+			return nil, wrapErr("holds", fmt.Errorf("corrupt hold %q=%q", m, v))
+		}
+		agent, err1 := strconv.ParseInt(f[0], 10, 64)
+		since, err2 := strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil, wrapErr("holds", fmt.Errorf("corrupt hold %q=%q", m, v))
+		}
+		out = append(out, Hold{ConversationID: id, Agent: agent, Channel: f[1], Since: time.UnixMilli(since).UTC()})
+	}
+	slices.SortFunc(out, func(a, b Hold) int { return cmp.Compare(a.ConversationID, b.ConversationID) })
+	return out, nil
+}
