@@ -177,7 +177,10 @@ func testSLAEvents(t *testing.T, s inbox.Store) {
 func testHandoffs(t *testing.T, s inbox.Store) {
 	ctx := context.Background()
 	var team inbox.Team
-	write(t, s, func(ctx context.Context, tx inbox.Tx) error { team = inbox.Team{Slug: "compta", Name: "Compta"}; return tx.CreateTeam(ctx, &team) })
+	write(t, s, func(ctx context.Context, tx inbox.Tx) error {
+		team = inbox.Team{Slug: "compta", Name: "Compta"}
+		return tx.CreateTeam(ctx, &team)
+	})
 	a := createUser(t, s, "a@x.fr", inbox.RoleAgent)
 	b := createUser(t, s, "b@x.fr", inbox.RoleAgent)
 	_, c := seed(t, s, channels.Email, "")
