@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Timeline events and bus topics of routing.
@@ -52,6 +54,9 @@ type Routing struct {
 	SLAPolicy string
 	// Due times set when not nil.
 	FirstResponseDue, NextResponseDue, ResolutionDue *time.Time
+	// AutoReply, when set, is sent to the contact as an automatic message (it does not
+	// count as the first response).
+	AutoReply string
 }
 
 // Classify records r on conversation id: category, language, tension and priority on
@@ -132,8 +137,22 @@ func (s *Service) Classify(ctx context.Context, id int64, r Routing) (Conversati
 		if err := addEvent(ctx, tx, id, EventClassified, routerActor, event, now); err != nil {
 			return err
 		}
+		var reply *Message
+		if text := strings.TrimSpace(strings.ToValidUTF8(r.AutoReply, "\uFFFD")); text != "" {
+			reply = &Message{ConversationID: id, Kind: KindOut, Channel: c.Channel, Text: capText(text, s.cfg.MaxTextBytes),
+				DeliveryStatus: DeliveryQueued, AutoSubmitted: true, CreatedAt: now}
+			if err := tx.CreateMessage(ctx, reply); err != nil {
+				return fmt.Errorf("inbox: classify %d: auto-reply: %w", id, err)
+			}
+			c.MessageCount++
+		}
 		if err := tx.UpdateConversation(ctx, &c); err != nil {
 			return fmt.Errorf("inbox: classify %d: %w", id, err)
+		}
+		if reply != nil {
+			if err := publish(ctx, tx, TopicMessageCreated, &c, reply, routerActor, nil, now); err != nil {
+				return err
+			}
 		}
 		st.MessageID = max(st.MessageID, r.MessageID)
 		st.CategoryConfidence, st.CategoryRule, st.Urgency = r.CategoryConfidence, cleanLine(r.CategoryRule, 100), cleanLine(r.Urgency, 16)
@@ -147,6 +166,17 @@ func (s *Service) Classify(ctx context.Context, id int64, r Routing) (Conversati
 		return publish(ctx, tx, TopicConversationUpdated, &c, nil, routerActor, changed, now)
 	})
 	return out, applied, err
+}
+
+// capText cuts text to max bytes on a rune boundary.
+func capText(text string, max int) string {
+	if len(text) <= max {
+		return text
+	}
+	for max > 0 && !utf8.RuneStart(text[max]) {
+		max--
+	}
+	return text[:max]
 }
 
 func capList(l []string) []string {
