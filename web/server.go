@@ -116,6 +116,7 @@ type Server struct {
 	metrics  *httpMetrics
 	handler  http.Handler
 	extra    []Route
+	router   Router
 }
 
 // Route is a handler mounted by another package (a webhook, the agent app).
@@ -135,6 +136,9 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Routes are extra handlers, mounted as given.
 	Routes []Route
+	// Router serves the routing endpoints (take next, handoffs, dry-run, overview,
+	// presence); without it they answer 503.
+	Router Router
 }
 
 // New builds the server.
@@ -150,6 +154,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		checks:   d.Checks,
 		gatherer: d.Registry,
 		extra:    d.Routes,
+		router:   d.Router,
 	}
 	m, err := newHTTPMetrics(d.Registry)
 	if err != nil {
@@ -178,6 +183,16 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/conversations/{id}", s.conversationShow)
 	api("PATCH /api/v1/conversations/{id}", s.conversationUpdate)
 	api("POST /api/v1/conversations/{id}/messages", s.messageCreate)
+	api("POST /api/v1/queue/take", s.queueTake)
+	api("POST /api/v1/conversations/{id}/handoffs", s.handoffCreate)
+	api("GET /api/v1/handoffs", s.handoffList)
+	api("POST /api/v1/handoffs/{id}/accept", s.handoffAccept)
+	api("POST /api/v1/handoffs/{id}/decline", s.handoffDecline)
+	api("PUT /api/v1/conversations/{id}/classification", s.classificationUpdate)
+	api("GET /api/v1/conversations/{id}/routing", s.routingShow)
+	api("POST /api/v1/routing/dry-run", s.routingDryRun)
+	api("GET /api/v1/overview", s.overviewShow)
+	api("PUT /api/v1/presence", s.presenceUpdate)
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)
