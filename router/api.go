@@ -88,14 +88,15 @@ func (r *Router) taken(ctx context.Context, u inbox.User, id int64) (Taken, erro
 }
 
 // RequestHandoff hands a conversation over for u (see inbox.Service.RequestHandoff), with
-// the configured timeout. A colleague who is offline cannot receive one.
+// the configured timeout. A colleague known to be offline cannot receive one (one never
+// seen by presence, such as an API user, can).
 func (r *Router) RequestHandoff(ctx context.Context, u inbox.User, id int64, req inbox.HandoffRequest) (inbox.Handoff, error) {
 	if req.Kind == inbox.HandoffAgent && req.ToUserID != 0 {
 		p, err := r.presence.Get(ctx, []int64{req.ToUserID})
 		if err != nil {
 			return inbox.Handoff{}, fmt.Errorf("router: presence: %w", err)
 		}
-		if p[req.ToUserID].Status == presence.Offline {
+		if e := p[req.ToUserID]; e.Status == presence.Offline && !e.Since.IsZero() {
 			return inbox.Handoff{}, &inbox.InvalidError{Field: "to_user_id", Message: "this colleague is offline; hand it to their team instead"}
 		}
 	}

@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -127,18 +128,45 @@ func (r *Router) SetClassifier(c *classify.Classifier) { r.clf.Store(c) }
 // Classifier returns the classifier in use.
 func (r *Router) Classifier() *classify.Classifier { return r.clf.Load() }
 
-// Handle is the queue.Handler of the router's consumer.
+// handleParallelism is how many conversations of a batch are routed at once. Routing
+// is mostly waiting for the store: several at a time share its group commits.
+const handleParallelism = 16
+
+// Handle is the queue.Handler of the router's consumer. The deliveries of one
+// conversation are handled in order; different conversations concurrently.
 func (r *Router) Handle(ctx context.Context, batch []queue.Delivery) []error {
-	var errs []error
+	groups := map[int64][]int{}
+	var order []int64
 	for i, d := range batch {
-		if err := r.handle(ctx, d); err != nil {
-			if errs == nil {
-				errs = make([]error, len(batch))
+		id := int64(-1) // undecodable: handled (and dropped) alone
+		if ev, err := inbox.DecodeBusEvent(d.Payload); err == nil {
+			id = ev.ConversationID
+		}
+		if _, ok := groups[id]; !ok {
+			order = append(order, id)
+		}
+		groups[id] = append(groups[id], i)
+	}
+	errs := make([]error, len(batch))
+	sem := make(chan struct{}, handleParallelism)
+	var wg sync.WaitGroup
+	for _, id := range order {
+		idxs := groups[id]
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			for _, i := range idxs {
+				errs[i] = r.handle(ctx, batch[i])
 			}
-			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return errs
 		}
 	}
-	return errs
+	return nil
 }
 
 func (r *Router) handle(ctx context.Context, d queue.Delivery) error {
@@ -156,8 +184,11 @@ func (r *Router) handle(ctx context.Context, d queue.Delivery) error {
 	case d.Type == inbox.TopicMessageCreated && ev.Kind != inbox.KindIn:
 		return nil
 	case d.Type == inbox.TopicConversationUpdated:
-		offer := slices.ContainsFunc(ev.Changed, func(f string) bool { return f == "team" || f == "assignee" || f == "status" })
-		return r.resync(ctx, ev.ConversationID, offer)
+		moved := slices.ContainsFunc(ev.Changed, func(f string) bool { return f == "team" || f == "assignee" || f == "status" })
+		if !moved && ev.ActorUserID == 0 {
+			return nil // the router's own classification or priority change: already in the queues
+		}
+		return r.resync(ctx, ev.ConversationID, moved)
 	}
 	return r.Route(ctx, ev.ConversationID)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
+	"github.com/frontdeskhq/frontdesk/router"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 	"github.com/frontdeskhq/frontdesk/web"
 )
@@ -29,6 +30,7 @@ type config struct {
 	Inbox   inbox.Config      `yaml:"inbox"`
 	Bus     queue.Config      `yaml:"bus"`
 	Redis   queue.RedisConfig `yaml:"redis"`
+	Router  router.Config     `yaml:"router"`
 }
 
 // logConfig is the log section.
@@ -70,6 +72,9 @@ func loadConfig(path string, getenv func(string) string) (config, error) {
 		if v := getenv(o.name); v != "" {
 			o.set(&c, v)
 		}
+	}
+	if err := c.defaultRouting(); err != nil {
+		return c, fmt.Errorf("config: %w", err)
 	}
 	c = c.withDefaults()
 	if err := c.validate(); err != nil {
@@ -119,6 +124,7 @@ func (c config) withDefaults() config {
 	c.Store = c.Store.WithDefaults()
 	c.Inbox = c.Inbox.WithDefaults()
 	c.Redis = c.Redis.WithDefaults()
+	c.Router = c.Router.WithDefaults()
 	return c
 }
 
@@ -130,7 +136,7 @@ func (c config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
 	}
-	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate())
+	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(), c.Router.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.

@@ -48,6 +48,7 @@ func commands() []command {
 		{"user", "manage users: add, list, set-password, disable, enable", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"demo", "load the demo data (teams, users, conversations)", runDemo},
+		{"classify", "classify JSON lines from stdin; --eval FILE, --retrain", runClassify},
 		{"check-config", "print the resolved configuration, secrets masked", runCheckConfig},
 		{"version", "print the version", runVersion},
 	}

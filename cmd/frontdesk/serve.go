@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/router"
 	"github.com/frontdeskhq/frontdesk/router/outbound"
 	"github.com/frontdeskhq/frontdesk/router/outbox"
 	"github.com/frontdeskhq/frontdesk/router/queue"
@@ -67,16 +68,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	groups := []string{outbound.Group}
+	groups := []string{outbound.Group, router.Group}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
 	worker := outbound.New(a.inbox, map[string]channels.Sender{}, cfg.Bus.Options().MaxAttempts, log)
+	rt, modelTime, err := a.newRouter()
+	if err != nil {
+		return err
+	}
 
 	checks := []web.Check{{Name: "store", Fn: a.store.Ping}}
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry})
+	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry, Router: rt})
 	if err != nil {
 		return err
 	}
@@ -102,6 +107,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		{"outbound", queue.NewConsumer(a.bus, queue.ConsumerConfig{
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},
+		{"router", queue.NewConsumer(a.bus, queue.ConsumerConfig{
+			Stream: inbox.Stream, Group: router.Group, Name: consumerName,
+		}, rt.Handle, log).Run},
+		{"router-jobs", rt.Run},
+		{"classifier-reload", watchModel(cfg, rt, modelTime, log)},
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
