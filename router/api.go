@@ -210,11 +210,15 @@ func (r *Router) Heartbeat(ctx context.Context, u inbox.User, st presence.Status
 	if u.Disabled {
 		return presence.Entry{}, inbox.ErrUnauthorized
 	}
-	if _, err := r.presence.Heartbeat(ctx, u.ID, st); err != nil {
+	changed, err := r.presence.Heartbeat(ctx, u.ID, st)
+	if err != nil {
 		if errors.Is(err, presence.ErrStatus) {
 			return presence.Entry{}, &inbox.InvalidError{Field: "status", Message: "must be online or away"}
 		}
 		return presence.Entry{}, err
+	}
+	if changed {
+		r.assigner.Invalidate()
 	}
 	p, err := r.presence.Get(ctx, []int64{u.ID})
 	if err != nil {
@@ -226,7 +230,10 @@ func (r *Router) Heartbeat(ctx context.Context, u inbox.User, st presence.Status
 // Leave makes u offline now (logout, last tab closed); their open conversations return
 // to the queue at the next presence sweep.
 func (r *Router) Leave(ctx context.Context, u inbox.User) error {
-	_, err := r.presence.Leave(ctx, u.ID)
+	changed, err := r.presence.Leave(ctx, u.ID)
+	if changed {
+		r.assigner.Invalidate()
+	}
 	return err
 }
 

@@ -122,6 +122,15 @@ func New(cfg Config, in Inbox, clf *classify.Classifier, q teamqueue.Queue, p pr
 	return r, nil
 }
 
+// Available is the availability check of a MemoryQueue over a presence store: whether
+// the agent is online (teamqueue.NewMemory(router.Available(p))).
+func Available(p presence.Presence) func(agent int64, now time.Time) bool {
+	return func(agent int64, _ time.Time) bool {
+		m, err := p.Get(context.Background(), []int64{agent})
+		return err == nil && m[agent].Status == presence.Online
+	}
+}
+
 // SetClassifier replaces the classifier (a retrained model); safe at any time.
 func (r *Router) SetClassifier(c *classify.Classifier) { r.clf.Store(c) }
 
@@ -291,17 +300,17 @@ func (r *Router) sync(ctx context.Context, c inbox.Conversation, st inbox.Routin
 		return nil
 	case c.Status == inbox.StatusOpen:
 		e := r.entry(c, st, previous)
-		err := r.queue.Push(ctx, e)
+		var err error
+		if offer && !r.cfg.Assign.Disabled && !st.NoAssign {
+			_, err = r.assigner.Offer(ctx, e)
+		} else {
+			err = r.queue.Push(ctx, e)
+		}
 		if errors.Is(err, teamqueue.ErrHeld) {
 			return nil // an assignment is on its way; its event will sync again
 		}
 		if err != nil {
 			return fmt.Errorf("router: queue %d: %w", c.ID, err)
-		}
-		if offer && !r.cfg.Assign.Disabled && !st.NoAssign {
-			if _, err := r.assigner.Offer(ctx, e); err != nil {
-				return fmt.Errorf("router: offer %d: %w", c.ID, err)
-			}
 		}
 		return nil
 	}

@@ -105,9 +105,10 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	b, _ := blob.Open(filepath.Join(dir, "blobs"))
-	f := &fixture{t: t, st: st, clock: &clock{t: monday9}, q: teamqueue.NewMemory(), users: map[string]inbox.User{}}
+	f := &fixture{t: t, st: st, clock: &clock{t: monday9}, users: map[string]inbox.User{}}
 	f.svc = inbox.New(st, b, inbox.Config{}, log, inbox.WithClock(f.clock.now))
 	f.p = presence.NewMemory(cfg.Presence, f.clock.now)
+	f.q = teamqueue.NewMemory(Available(f.p))
 	f.r, err = New(cfg, f.svc, testClassifier(t), f.q, f.p, log, WithClock(f.clock.now))
 	if err != nil {
 		t.Fatalf("New() = %v", err)
@@ -129,7 +130,7 @@ func (f *fixture) user(name string, role inbox.Role, langs []string, teams ...st
 
 func (f *fixture) online(names ...string) {
 	for _, n := range names {
-		if _, err := f.p.Heartbeat(context.Background(), f.users[n].ID, presence.Online); err != nil {
+		if _, err := f.r.Heartbeat(context.Background(), f.users[n], presence.Online); err != nil {
 			f.t.Fatal(err)
 		}
 	}
@@ -414,7 +415,7 @@ func TestReconcileRebuildsTheQueues(t *testing.T) {
 		t.Fatalf("b not assigned to camille")
 	}
 	// The queues are lost (a restart of the memory queue, or Redis without persistence).
-	fresh := teamqueue.NewMemory()
+	fresh := teamqueue.NewMemory(Available(f.p))
 	f.q = fresh
 	f.r = mustNew(t, f)
 	if err := f.r.Reconcile(ctx); err != nil {

@@ -77,9 +77,10 @@ func newRoutingAPI(t *testing.T) *routingFixture {
 	t.Cleanup(func() { st.Close() })
 	b, _ := blob.Open(filepath.Join(dir, "blobs"))
 	svc := inbox.New(st, b, inbox.Config{}, log)
+	pres := presence.NewMemory(presence.Config{}, nil)
 	rt, err := router.New(router.Config{DefaultTeam: "accueil", Rules: []rules.Rule{
 		{Name: "billing", When: rules.Condition{Category: []string{"billing"}}, Then: rules.Action{Team: "compta"}},
-	}}, svc, testClassifier(t), teamqueue.NewMemory(), presence.NewMemory(presence.Config{}, nil), log)
+	}}, svc, testClassifier(t), teamqueue.NewMemory(router.Available(pres)), pres, log)
 	if err != nil {
 		t.Fatal(err)
 	}

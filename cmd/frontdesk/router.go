@@ -21,11 +21,12 @@ func (a *app) newRouter() (*router.Router, time.Time, error) {
 		p presence.Presence
 	)
 	if a.redis != nil {
-		q = teamqueue.NewRedis(a.redis, a.cfg.Redis.Prefix)
-		p = presence.NewRedis(a.redis, a.cfg.Redis.Prefix, a.cfg.Router.Presence, nil)
+		// Presence shares the queue's hash tag: the claim scripts read it.
+		rp := presence.NewRedis(a.redis, a.cfg.Redis.Prefix+"{tq}", a.cfg.Router.Presence, nil)
+		q, p = teamqueue.NewRedis(a.redis, a.cfg.Redis.Prefix).WithAvailability(rp.Keys()), rp
 	} else {
-		q = teamqueue.NewMemory()
-		p = presence.NewMemory(a.cfg.Router.Presence, nil)
+		mp := presence.NewMemory(a.cfg.Router.Presence, nil)
+		q, p = teamqueue.NewMemory(router.Available(mp)), mp
 	}
 	rt, err := router.New(a.cfg.Router, a.inbox, clf, q, p, a.log)
 	if err != nil {

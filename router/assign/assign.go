@@ -8,12 +8,18 @@
 // 3 chats and 10 emails).
 //
 // Algorithm of a round: the online agents are ordered least loaded first (fewest
-// conversations held), then longest idle (the earliest of their last assignment or
-// their coming online), then by id. The first agent takes the best conversation that
-// suits them from their teams' queues (teamqueue.ClaimNext: priority, then waiting
-// time, atomically against their capacity); their load grows and the order is
-// recomputed; an agent for whom nothing suits drops out of the round. The round ends
-// when the queues it can serve are empty or every agent is out. A returning contact
+// conversations held), then longest idle (the later of their last assignment and their
+// coming online, earliest first), then by id. The first one claims the best
+// conversation of their queues that suits them (priority, then waiting time) with
+// teamqueue.ClaimAvailable, which checks, atomically, that they are still online and
+// have room on its channel; their load grows and the order is recomputed; an agent who
+// cannot take anything drops out. The round ends when the queues are empty or nobody
+// is left. A new conversation is pushed by the first claim itself, so queueing and
+// assigning it costs one round trip to Redis.
+//
+// Presence and loads are read at most once a second (a snapshot shared by the rounds of
+// the process): the order may use a load a second old, but whom a conversation may go
+// to is decided inside the claim, on current data. A returning contact
 // goes back first to their previous agent, if that agent is online, in the team and has
 // room (Sticky). Each assignment is written to the store by the Committer; if that
 // fails the conversation is released and queued again.
@@ -153,13 +159,17 @@ type Agent struct {
 	Status    presence.Status
 	// OnlineSince is when the agent's current presence status began.
 	OnlineSince time.Time
-	Load        teamqueue.Load
+	// Load is what the agent holds, as last read (the queue checks capacity itself).
+	Load teamqueue.Load
 }
 
 // Slot is the agent as the queue sees them.
 func (a Agent) Slot() teamqueue.Slot {
 	return teamqueue.Slot{Agent: a.ID, Capacity: a.Capacity, Languages: a.Languages, Skills: a.Skills}
 }
+
+// Queues returns the queues the agent serves: the shared queue (0) and their teams'.
+func (a Agent) Queues() []int64 { return append([]int64{0}, a.Teams...) }
 
 // IdleSince is when the agent last got a conversation, or came online if later.
 func (a Agent) IdleSince() time.Time {
@@ -169,17 +179,14 @@ func (a Agent) IdleSince() time.Time {
 	return a.OnlineSince
 }
 
-// Teams returns the queues the agent serves: their teams and the shared queue (0).
-func (a Agent) Queues() []int64 { return append([]int64{0}, a.Teams...) }
-
-// CanTake reports whether the agent may get e now: online, in its team, suited and with
-// room on its channel.
+// CanTake reports whether the agent may get e as far as their profile and last known
+// load go: online, in its team, suited (language, skills), with room on its channel.
 func (a Agent) CanTake(e teamqueue.Entry) bool {
 	return a.Status == presence.Online && (e.Team == 0 || slices.Contains(a.Teams, e.Team)) &&
 		a.Slot().Suits(e) && a.Load.Channels[e.Channel] < a.Capacity[e.Channel]
 }
 
-// compare orders agents for a round: least loaded, then longest idle, then id.
+// compare orders agents for assignment: least loaded, then longest idle, then id.
 func compare(a, b Agent) int {
 	if c := cmp.Compare(a.Load.Total, b.Load.Total); c != 0 {
 		return c
@@ -188,31 +195,4 @@ func compare(a, b Agent) int {
 		return c
 	}
 	return cmp.Compare(a.ID, b.ID)
-}
-
-// Choose returns the agent that should get e among agents, and why: the previous agent
-// of the contact or conversation when they can take it, else the least loaded, longest
-// idle agent who can.
-func Choose(e teamqueue.Entry, agents []Agent) (Agent, string, bool) {
-	var best *Agent
-	for i := range agents {
-		a := &agents[i]
-		if !a.CanTake(e) {
-			continue
-		}
-		if e.Previous != 0 && a.ID == e.Previous {
-			return *a, "returning contact: back to their previous agent", true
-		}
-		if best == nil || compare(*a, *best) < 0 {
-			best = a
-		}
-	}
-	if best == nil {
-		return Agent{}, "", false
-	}
-	return *best, reason(*best), true
-}
-
-func reason(a Agent) string {
-	return fmt.Sprintf("least loaded available agent (%d held), idle since %s", a.Load.Total, a.IdleSince().Format(time.RFC3339))
 }

@@ -32,8 +32,12 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, agents ...Agent) *fixture {
-	f := &fixture{q: teamqueue.NewMemory(), clock: presencetest.NewClock(), commits: map[int64]int64{}}
+	f := &fixture{clock: presencetest.NewClock(), commits: map[int64]int64{}}
 	f.p = presence.NewMemory(presence.Config{TTL: 30 * time.Second}, f.clock.Now)
+	f.q = teamqueue.NewMemory(func(agent int64, _ time.Time) bool {
+		m, err := f.p.Get(context.Background(), []int64{agent})
+		return err == nil && m[agent].Status == presence.Online
+	})
 	commit := func(_ context.Context, e teamqueue.Entry, agent int64, _ string) error {
 		if f.fail != nil {
 			if err := f.fail(e.ConversationID); err != nil {
@@ -62,6 +66,7 @@ func (f *fixture) online(t *testing.T, ids ...int64) {
 			t.Fatal(err)
 		}
 	}
+	f.a.Invalidate()
 }
 
 func (f *fixture) push(t *testing.T, es ...teamqueue.Entry) {

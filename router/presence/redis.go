@@ -39,6 +39,13 @@ func NewRedis(client redis.UniversalClient, prefix string, cfg Config, now func(
 
 func (r *Redis) keys() []string { return []string{r.prefix + "exp", r.prefix + "state"} }
 
+// Keys returns the names of the expiry sorted set and the state hash, for a team queue
+// that checks availability inside its claims (teamqueue.RedisQueue.WithAvailability).
+// The layout is part of the contract: the sorted set scores each present agent by the
+// expiry of their heartbeat in Unix milliseconds, and the hash holds
+// "status|since-ms|seen-ms" per agent.
+func (r *Redis) Keys() (expiries, states string) { return r.prefix + "exp", r.prefix + "state" }
+
 func (r *Redis) clock() int64 { return r.now().UnixMilli() }
 
 // KEYS: exp, state. ARGV: id, status, now, expiry. Returns 1 when the status changed.

@@ -14,6 +14,9 @@ import (
 // from the store at start); inserting into a queue of n entries costs O(n), fine for the
 // thousands of waiting conversations of a desk. Safe for concurrent use.
 type MemoryQueue struct {
+	// available, when set, is the availability check of ClaimAvailable.
+	available func(agent int64, now time.Time) bool
+
 	mu     sync.Mutex
 	queues map[int64][]Entry // sorted by less
 	where  map[int64]int64   // conversation -> team, for queued conversations
@@ -23,9 +26,11 @@ type MemoryQueue struct {
 
 var _ Queue = (*MemoryQueue)(nil)
 
-// NewMemory returns an empty MemoryQueue.
-func NewMemory() *MemoryQueue {
-	return &MemoryQueue{queues: map[int64][]Entry{}, where: map[int64]int64{}, holds: map[int64]Hold{}, loads: map[int64]*Load{}}
+// NewMemory returns an empty MemoryQueue. available, when not nil, is the
+// availability check of ClaimAvailable (presence: is the agent online at now); it is
+// called with the queue locked, so it must not call the queue.
+func NewMemory(available func(agent int64, now time.Time) bool) *MemoryQueue {
+	return &MemoryQueue{available: available, queues: map[int64][]Entry{}, where: map[int64]int64{}, holds: map[int64]Hold{}, loads: map[int64]*Load{}}
 }
 
 func less(a, b Entry) int {
@@ -46,12 +51,17 @@ func (q *MemoryQueue) Push(_ context.Context, e Entry) error {
 	if _, held := q.holds[e.ConversationID]; held {
 		return ErrHeld
 	}
+	q.insert(e)
+	return nil
+}
+
+// insert queues e, moving it if it was queued; the caller holds the lock.
+func (q *MemoryQueue) insert(e Entry) {
 	q.remove(e.ConversationID)
 	list := q.queues[e.Team]
 	i, _ := slices.BinarySearchFunc(list, e, less)
 	q.queues[e.Team] = slices.Insert(list, i, e)
 	q.where[e.ConversationID] = e.Team
-	return nil
 }
 
 // remove takes id out of its queue; the caller holds the lock.
@@ -171,6 +181,16 @@ func (q *MemoryQueue) Claim(_ context.Context, id int64, s Slot, now time.Time) 
 func (q *MemoryQueue) ClaimNext(_ context.Context, teams []int64, s Slot, now time.Time) (Entry, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	e, ok := q.best(teams, s)
+	if !ok {
+		return Entry{}, ErrEmpty
+	}
+	return q.take(e, s.Agent, now), nil
+}
+
+// best returns the best entry of teams' queues that suits s and fits its capacity,
+// looking at the first Window entries of each; the caller holds the lock.
+func (q *MemoryQueue) best(teams []int64, s Slot) (Entry, bool) {
 	var best *Entry
 	for _, team := range teams {
 		list := q.queues[team]
@@ -186,9 +206,45 @@ func (q *MemoryQueue) ClaimNext(_ context.Context, teams []int64, s Slot, now ti
 		}
 	}
 	if best == nil {
-		return Entry{}, ErrEmpty
+		return Entry{}, false
 	}
-	return q.take(*best, s.Agent, now), nil
+	return *best, true
+}
+
+// ClaimAvailable implements Queue.
+func (q *MemoryQueue) ClaimAvailable(_ context.Context, push *Entry, queues []int64, s Slot, now time.Time) (Entry, int, error) {
+	if push != nil {
+		if err := check(*push); err != nil {
+			return Entry{}, 0, err
+		}
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	counted := slices.Clone(queues)
+	if push != nil {
+		e := normalize(*push)
+		if _, held := q.holds[e.ConversationID]; held {
+			return Entry{}, 0, ErrHeld
+		}
+		q.insert(e)
+		counted = append(counted, e.Team)
+	}
+	remaining := func() int {
+		n := 0
+		for _, t := range slices.Compact(slices.Sorted(slices.Values(counted))) {
+			n += len(q.queues[t])
+		}
+		return n
+	}
+	if q.available != nil && !q.available(s.Agent, now) {
+		return Entry{}, remaining(), ErrUnavailable
+	}
+	e, ok := q.best(queues, s)
+	if !ok {
+		return Entry{}, remaining(), ErrEmpty
+	}
+	q.take(e, s.Agent, now)
+	return e, remaining(), nil
 }
 
 // Hold implements Queue.

@@ -11,10 +11,12 @@
 //     first), then by conversation id.
 //   - Push queues or re-queues a conversation (updating its priority, moving it to
 //     another team); it refuses one that an agent holds (ErrHeld): Release it first.
-//   - Claim and ClaimNext take a queued conversation for an agent only if the agent has
-//     room on its channel (load below capacity), atomically: the conversation leaves the
-//     queue, the agent holds it, its load grows by one and its last-assignment time is
-//     set.
+//   - Claim, ClaimNext and ClaimAvailable take a queued conversation for an agent only if
+//     the agent has room on its channel (load below capacity), atomically: the
+//     conversation leaves the queue, the agent holds it, its load grows by one and its
+//     last-assignment time is set. ClaimAvailable (auto-assignment) also checks, in the
+//     same step, that the agent is available (online), and may push a new conversation
+//     first.
 //   - Hold records an assignment made elsewhere (by hand, a handoff); Release ends one.
 //
 // The queues are derived state: the SQL store is the truth, and the router rebuilds and
@@ -103,6 +105,8 @@ var (
 	ErrFull = errors.New("teamqueue: agent at capacity on this channel")
 	// ErrHeld: the conversation is held by an agent; Release it before queueing it.
 	ErrHeld = errors.New("teamqueue: conversation held by an agent")
+	// ErrUnavailable: the availability check refused the agent (away, offline).
+	ErrUnavailable = errors.New("teamqueue: agent not available")
 )
 
 // Queue is the contract of the team queues. Implementations are safe for concurrent use.
@@ -123,6 +127,14 @@ type Queue interface {
 	// and fits their capacity, looking at the first Window entries of each queue;
 	// ErrEmpty when there is none.
 	ClaimNext(ctx context.Context, teams []int64, s Slot, now time.Time) (Entry, error)
+	// ClaimAvailable is the claim of auto-assignment: it pushes push first (when not
+	// nil; ErrHeld, changing nothing, when an agent holds it), then gives s's agent the
+	// best entry of queues like ClaimNext, provided the availability check configured
+	// at construction says the agent is available at now (ErrUnavailable otherwise; the
+	// push stays done). It also returns how many conversations remain in queues (and
+	// push's queue). Checking availability inside the claim means a stale view of
+	// presence can never give work to an agent who went away.
+	ClaimAvailable(ctx context.Context, push *Entry, queues []int64, s Slot, now time.Time) (Entry, int, error)
 	// Hold records that agent holds the conversation on channel, taking it out of its
 	// queue and from any previous holder. Holding again with the same agent and channel
 	// changes nothing.

@@ -22,16 +22,23 @@ import (
 //	                   then waiting time (see score)
 //	P{tq}:meta         hash: member -> team|priority|since-ms|channel|language|skills|previous
 //	P{tq}:holds        hash: member -> agent|channel|since-ms
-//	P{tq}:load:<agent> hash: channel -> held count, _last -> last assignment (ms)
+//	P{tq}:load:<agent> hash: channel -> held count, _total -> their sum, _last -> last
+//	                   assignment (ms)
 //
-// Every change is one Lua script, so it is atomic: Claim and ClaimNext check the
-// agent's load against capacity, remove the conversation from its sorted set (ZREM, the
-// ZPOPMIN of a chosen member) and count it against the agent in one step. Limits: Redis
-// durability applies (run it with appendonly); after a loss the router rebuilds the
-// queues from the store. Safe for concurrent use; it holds no state beyond its client.
+// Every change is one Lua script, so it is atomic: the claims check the agent's load
+// against capacity, remove the conversation from its sorted set (ZREM, the ZPOPMIN of a
+// chosen member) and count it against the agent in one step; ClaimAvailable also reads
+// the agent's presence (the keys given to WithAvailability) and, when the conversation
+// it pushes is better than every queue head, hands it over without touching the sorted
+// set. Limits: Redis durability applies (run it with appendonly); after a loss the
+// router rebuilds the queues from the store. The scripts reach keys under the {tq} hash
+// tag beyond those they declare (the queue of a moved entry, an agent's load), which a
+// single Redis or a cluster slot allows. Safe for concurrent use; it holds no state
+// beyond its client.
 type RedisQueue struct {
 	rdb    redis.UniversalClient
 	prefix string
+	avail  *[2]string // presence keys of the availability check, if any
 }
 
 var _ Queue = (*RedisQueue)(nil)
@@ -39,6 +46,16 @@ var _ Queue = (*RedisQueue)(nil)
 // NewRedis returns a queue on client whose keys start with prefix.
 func NewRedis(client redis.UniversalClient, prefix string) *RedisQueue {
 	return &RedisQueue{rdb: client, prefix: prefix + "{tq}:"}
+}
+
+// WithAvailability makes ClaimAvailable check presence atomically: an agent is
+// available when the sorted set expKey scores them above now (ms) and the hash stateKey
+// holds a value starting with "online|" for them, the layout of presence.Redis (see
+// presence.Redis.Keys). Both keys must live in the queue's cluster slot (hash tag {tq}):
+// build the presence store with a prefix ending in "{tq}". It returns q.
+func (q *RedisQueue) WithAvailability(expKey, stateKey string) *RedisQueue {
+	q.avail = &[2]string{expKey, stateKey}
+	return q
 }
 
 func (q *RedisQueue) queueKey(team int64) string {
@@ -96,10 +113,12 @@ local function take(meta, holds, loadKey, qprefix, member, m, agent, now)
   redis.call('HDEL', meta, member)
   redis.call('HSET', holds, member, agent .. '|' .. f[4] .. '|' .. now)
   redis.call('HINCRBY', loadKey, f[4], 1)
+  redis.call('HINCRBY', loadKey, '_total', 1)
   redis.call('HSET', loadKey, '_last', now)
 end
 local function decrement(key, channel)
   if redis.call('HINCRBY', key, channel, -1) <= 0 then redis.call('HDEL', key, channel) end
+  if redis.call('HINCRBY', key, '_total', -1) <= 0 then redis.call('HDEL', key, '_total') end
 end
 `
 
@@ -178,6 +197,121 @@ take(KEYS[1], KEYS[2], KEYS[3], qprefix, bestMember, bestMeta, agent, now)
 return {bestMember, bestMeta}
 `)
 
+// KEYS: meta, holds, load, presence expiries, presence states, queues... ARGV: agent,
+// now, window, queue prefix, check presence ("1"/"0"), entry to push (member, score,
+// details, KEYS index of its queue; member "" for none), number of the agent's queues
+// and their KEYS indexes, nlangs, langs..., nskills, skills..., channel/capacity
+// pairs. Returns {outcome, member, details, remaining} with outcome ok, empty,
+// unavailable or held.
+var claimAvailableScript = redis.NewScript(luaLib + `
+local agent, now, window, qprefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local pm, pscore, pmeta = ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local pkey = KEYS[tonumber(ARGV[9])]
+local function remaining()
+  local n = 0
+  for k = 6, #KEYS do n = n + redis.call('ZCARD', KEYS[k]) end
+  return n
+end
+local i = 10
+local queues = {}
+for k = 1, tonumber(ARGV[i]) do queues[k] = tonumber(ARGV[i+k]) end
+i = i + #queues + 1
+local langs, nlangs = {}, tonumber(ARGV[i])
+for k = 1, nlangs do langs[ARGV[i+k]] = true end
+i = i + nlangs + 1
+local skills, nskills = {}, tonumber(ARGV[i])
+for k = 1, nskills do skills[ARGV[i+k]] = true end
+i = i + nskills + 1
+local caps = {}
+while i < #ARGV do caps[ARGV[i]] = tonumber(ARGV[i+1]); i = i + 2 end
+local loads = {}
+local function load(channel)
+  if loads[channel] == nil then loads[channel] = tonumber(redis.call('HGET', KEYS[3], channel) or '0') end
+  return loads[channel]
+end
+local function suits(f)
+  local lang = f[5]
+  if lang ~= '' and lang ~= 'other' and nlangs > 0 and not langs[lang] then return false end
+  if f[6] ~= '' then
+    for _, s in ipairs(split(f[6], ',')) do if not skills[s] then return false end end
+  end
+  return load(f[4]) < (caps[f[4]] or 0)
+end
+local function push()
+  local old = redis.call('HGET', KEYS[1], pm)
+  if old then
+    local oldKey = qprefix .. split(old, '|')[1]
+    if oldKey ~= pkey then redis.call('ZREM', oldKey, pm) end
+  end
+  redis.call('ZADD', pkey, pscore, pm)
+  redis.call('HSET', KEYS[1], pm, pmeta)
+end
+if pm ~= '' and redis.call('HEXISTS', KEYS[2], pm) == 1 then return {'held', '', '', 0} end
+if ARGV[5] == '1' then
+  local exp = tonumber(redis.call('ZSCORE', KEYS[4], agent) or '0')
+  local st = redis.call('HGET', KEYS[5], agent)
+  if exp <= tonumber(now) or not st or string.sub(st, 1, 7) ~= 'online|' then
+    if pm ~= '' then push() end
+    return {'unavailable', '', '', remaining()}
+  end
+end
+if pm ~= '' then
+  -- Fast path: the new conversation ahead of every queue head of the agent, and suited:
+  -- it goes straight to the agent without passing through the sorted set.
+  local direct = false
+  for _, k in ipairs(queues) do
+    if KEYS[k] == pkey then direct = true end
+  end
+  if direct and suits(split(pmeta, '|')) then
+    for _, k in ipairs(queues) do
+      local head = redis.call('ZRANGE', KEYS[k], 0, 1, 'WITHSCORES')
+      local hm, hs = head[1], head[2]
+      if hm == pm then hm, hs = head[3], head[4] end
+      if hm and (tonumber(hs) < pscore or (tonumber(hs) == pscore and hm < pm)) then direct = false; break end
+    end
+  else
+    direct = false
+  end
+  if direct then
+    local old = redis.call('HGET', KEYS[1], pm)
+    if old then
+      redis.call('ZREM', qprefix .. split(old, '|')[1], pm)
+      redis.call('HDEL', KEYS[1], pm)
+    end
+    local channel = split(pmeta, '|')[4]
+    redis.call('HSET', KEYS[2], pm, agent .. '|' .. channel .. '|' .. now)
+    redis.call('HINCRBY', KEYS[3], channel, 1)
+    redis.call('HINCRBY', KEYS[3], '_total', 1)
+    redis.call('HSET', KEYS[3], '_last', now)
+    return {'ok', pm, pmeta, remaining()}
+  end
+  push()
+end
+local bestS, bestM, bestMeta
+for _, k in ipairs(queues) do
+  local first, last = 0, 9
+  while first < window do
+    local items = redis.call('ZRANGE', KEYS[k], first, math.min(last, window - 1), 'WITHSCORES')
+    local stop = #items < 20
+    for j = 1, #items, 2 do
+      local mem, sc = items[j], tonumber(items[j+1])
+      if bestS and (sc > bestS or (sc == bestS and mem >= bestM)) then stop = true; break end
+      local m = redis.call('HGET', KEYS[1], mem)
+      if m and suits(split(m, '|')) then
+        bestS, bestM, bestMeta = sc, mem, m
+        stop = true
+        break
+      end
+    end
+    if stop then break end
+    first, last = first + 10, last + 10
+  end
+end
+if not bestM then return {'empty', '', '', remaining()} end
+take(KEYS[1], KEYS[2], KEYS[3], qprefix, bestM, bestMeta, agent, now)
+return {'ok', bestM, bestMeta, remaining()}
+`)
+
 // KEYS: meta, holds, load. ARGV: member, agent, channel, now, queue prefix, load prefix.
 var holdScript = redis.NewScript(luaLib + `
 local m = redis.call('HGET', KEYS[1], ARGV[1])
@@ -193,6 +327,7 @@ if h then
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4])
 redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+redis.call('HINCRBY', KEYS[3], '_total', 1)
 redis.call('HSET', KEYS[3], '_last', ARGV[4])
 return 1
 `)
@@ -317,6 +452,61 @@ func (q *RedisQueue) ClaimNext(ctx context.Context, teams []int64, s Slot, now t
 	return decode(id, res[1].(string))
 }
 
+// ClaimAvailable implements Queue with one script: push, availability, claim.
+func (q *RedisQueue) ClaimAvailable(ctx context.Context, push *Entry, queues []int64, s Slot, now time.Time) (Entry, int, error) {
+	expKey, stateKey, guard := q.prefix+"none", q.prefix+"none", "0"
+	if q.avail != nil {
+		expKey, stateKey, guard = q.avail[0], q.avail[1], "1"
+	}
+	keys := []string{q.metaKey(), q.holdsKey(), q.loadKey(s.Agent), expKey, stateKey}
+	index := map[int64]int{}
+	keyOf := func(t int64) int {
+		k, ok := index[t]
+		if !ok {
+			keys = append(keys, q.queueKey(t))
+			k = len(keys) // Lua indexes KEYS from 1
+			index[t] = k
+		}
+		return k
+	}
+	args := []any{s.Agent, ms(now), Window, q.queuePrefix(), guard}
+	if push != nil {
+		if err := check(*push); err != nil {
+			return Entry{}, 0, err
+		}
+		e := normalize(*push)
+		args = append(args, member(e.ConversationID), formatScore(e), encode(e), keyOf(e.Team))
+	} else {
+		args = append(args, "", 0, "", 6)
+	}
+	args = append(args, len(queues))
+	for _, t := range queues {
+		args = append(args, keyOf(t))
+	}
+	args = append(args, listArgs(s.Languages)...)
+	args = append(args, listArgs(s.Skills)...)
+	args = append(args, capacityArgs(s)...)
+	res, err := claimAvailableScript.Run(ctx, q.rdb, keys, args...).Slice()
+	if err != nil {
+		return Entry{}, 0, wrapErr("claim available", err)
+	}
+	remaining := int(res[3].(int64))
+	switch res[0].(string) {
+	case "held":
+		return Entry{}, 0, ErrHeld
+	case "unavailable":
+		return Entry{}, remaining, ErrUnavailable
+	case "empty":
+		return Entry{}, remaining, ErrEmpty
+	}
+	id, err := parseMember(res[1].(string))
+	if err != nil {
+		return Entry{}, 0, wrapErr("claim available", err)
+	}
+	e, err := decode(id, res[2].(string))
+	return e, remaining, err
+}
+
 // Hold implements Queue.
 func (q *RedisQueue) Hold(ctx context.Context, id, agent int64, channel string, now time.Time) error {
 	if channel == "" || strings.ContainsAny(channel, "|,") {
@@ -361,7 +551,7 @@ func (q *RedisQueue) Loads(ctx context.Context, agents []int64) (map[int64]Load,
 			}
 			if k == "_last" {
 				l.LastAssigned = time.UnixMilli(n).UTC()
-			} else if n > 0 {
+			} else if n > 0 && !strings.HasPrefix(k, "_") {
 				l.Channels[k] = int(n)
 				l.Total += int(n)
 			}

@@ -11,11 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdeskhq/frontdesk/router/presence"
 	"github.com/frontdeskhq/frontdesk/router/teamqueue"
 )
 
+// Factory makes a fresh queue whose ClaimAvailable checks the presence it returns
+// (both read time from clock).
+type Factory func(t *testing.T, clock func() time.Time) (teamqueue.Queue, presence.Presence)
+
 // Run runs every case against fresh queues made by newQueue.
-func Run(t *testing.T, newQueue func(t *testing.T) teamqueue.Queue) {
+func Run(t *testing.T, newQueue Factory) {
 	cases := []struct {
 		name string
 		fn   func(t *testing.T, q teamqueue.Queue)
@@ -31,8 +36,15 @@ func Run(t *testing.T, newQueue func(t *testing.T) teamqueue.Queue) {
 		{"FiftyAgentsThousandConversations", testRace},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { c.fn(t, newQueue(t)) })
+		t.Run(c.name, func(t *testing.T) {
+			q, _ := newQueue(t, func() time.Time { return t0 })
+			c.fn(t, q)
+		})
 	}
+	t.Run("ClaimAvailablePushesAndChecksPresence", func(t *testing.T) {
+		q, p := newQueue(t, func() time.Time { return t0 })
+		testClaimAvailable(t, q, p)
+	})
 }
 
 var t0 = time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
@@ -333,5 +345,73 @@ func testRace(t *testing.T, q teamqueue.Queue) {
 	}
 	if total != convs {
 		t.Errorf("loads add up to %d, want %d", total, convs)
+	}
+}
+
+// testClaimAvailable checks the auto-assignment claim: the push, the presence check
+// inside the claim, and the count of what remains.
+func testClaimAvailable(t *testing.T, q teamqueue.Queue, p presence.Presence) {
+	ctx := context.Background()
+	agent := teamqueue.Slot{Agent: 5, Capacity: map[string]int{"email": 10}, Languages: []string{"fr"}}
+	e1 := entry(1, 1, 50, 10)
+	// Agent 5 never sent a heartbeat: unavailable, but the push is done.
+	_, n, err := q.ClaimAvailable(ctx, &e1, []int64{0, 1}, agent, t0)
+	if !errors.Is(err, teamqueue.ErrUnavailable) || n != 1 {
+		t.Fatalf("ClaimAvailable(agent never seen) = %d left, %v; want 1 and ErrUnavailable", n, err)
+	}
+	if _, err := p.Heartbeat(ctx, 5, presence.Away); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := q.ClaimAvailable(ctx, nil, []int64{0, 1}, agent, t0); !errors.Is(err, teamqueue.ErrUnavailable) {
+		t.Fatalf("ClaimAvailable(away agent) = %v, want ErrUnavailable", err)
+	}
+	p.Heartbeat(ctx, 5, presence.Online)
+	// A newer, less urgent push: the agent gets the older, more urgent one first.
+	e2 := entry(2, 1, 40, 1)
+	got, n, err := q.ClaimAvailable(ctx, &e2, []int64{0, 1}, agent, t0)
+	if err != nil || got.ConversationID != 1 || n != 1 {
+		t.Fatalf("ClaimAvailable() = %d (%d left), %v; want 1, 1 left", got.ConversationID, n, err)
+	}
+	if got := peek(t, q, 1); !slices.Equal(got, []int64{2}) {
+		t.Errorf("queue after ClaimAvailable = %v, want [2]", got)
+	}
+	// Pushing to a queue the agent does not serve: counted, not taken.
+	e3 := entry(3, 7, 99, 50)
+	if _, n, err := q.ClaimAvailable(ctx, &e3, []int64{1}, agent, t0); err != nil || n != 1 {
+		t.Errorf("ClaimAvailable(push elsewhere) = %d left, %v; want 2 taken and 1 left (team 7)", n, err)
+	}
+	if _, n, err := q.ClaimAvailable(ctx, nil, []int64{1}, agent, t0); !errors.Is(err, teamqueue.ErrEmpty) || n != 0 {
+		t.Errorf("ClaimAvailable(nothing in its queues) = %d left, %v; want 0 and ErrEmpty", n, err)
+	}
+	// A held conversation is not pushed.
+	if _, _, err := q.ClaimAvailable(ctx, &e1, []int64{1}, agent, t0); !errors.Is(err, teamqueue.ErrHeld) {
+		t.Errorf("ClaimAvailable(push held) = %v, want ErrHeld", err)
+	}
+	if _, _, err := q.ClaimAvailable(ctx, &teamqueue.Entry{ConversationID: 9}, nil, agent, t0); err == nil {
+		t.Error("ClaimAvailable(push without channel) = nil error")
+	}
+	// A new conversation better than everything queued goes straight to the agent.
+	e5 := entry(5, 1, 100, 0)
+	if got, n, err := q.ClaimAvailable(ctx, &e5, []int64{0, 1}, agent, t0); err != nil || got.ConversationID != 5 || n != 0 {
+		t.Errorf("ClaimAvailable(best new one) = %d (%d left), %v; want 5, 0 left", got.ConversationID, n, err)
+	}
+	holds, _ := q.Holds(ctx)
+	if !slices.ContainsFunc(holds, func(h teamqueue.Hold) bool { return h.ConversationID == 5 && h.Agent == 5 }) {
+		t.Errorf("Holds = %+v, want 5 held by agent 5", holds)
+	}
+	// Re-queued at a lower priority, a conversation no longer jumps ahead of a better one.
+	push(t, q, entry(6, 1, 90, 0), entry(7, 1, 80, 0))
+	e6 := entry(6, 1, 10, 0)
+	if got, _, err := q.ClaimAvailable(ctx, &e6, []int64{1}, agent, t0); err != nil || got.ConversationID != 7 {
+		t.Errorf("ClaimAvailable(re-push at priority 10) = %d, %v; want 7 (priority 80)", got.ConversationID, err)
+	}
+	if l, _ := q.Loads(ctx, []int64{5}); l[5].Total != 4 || l[5].Channels["email"] != 4 {
+		t.Errorf("agent 5 load = %+v, want 4 emails", l[5])
+	}
+	// Leaving makes the agent unavailable at once.
+	p.Leave(ctx, 5)
+	e4 := entry(4, 1, 50, 1)
+	if _, _, err := q.ClaimAvailable(ctx, &e4, []int64{1}, agent, t0); !errors.Is(err, teamqueue.ErrUnavailable) {
+		t.Errorf("ClaimAvailable(agent left) = %v, want ErrUnavailable", err)
 	}
 }
