@@ -3,7 +3,9 @@ package router
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,6 +158,75 @@ func TestConfigValidation(t *testing.T) {
 	for _, tt := range tests {
 		if err := tt.cfg.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Validate(%+v) = %v, want an error mentioning %q", tt.cfg, err, tt.want)
+		}
+	}
+}
+
+// TestFiftyAgentsTakeNextConcurrently has 50 agents take the next conversation at once
+// from 1,000 queued ones, through the store: each conversation is assigned exactly once.
+func TestFiftyAgentsTakeNextConcurrently(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig()
+	cfg.Assign.Disabled = true // only take-next here
+	cfg.Assign.Capacity = map[string]int{"api": 1000}
+	f := newFixture(t, cfg)
+	var agents []inbox.User
+	for i := range 50 {
+		agents = append(agents, f.user(fmt.Sprintf("agent%02d", i), inbox.RoleAgent, nil, "accueil"))
+	}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < 1000; i += 8 {
+				_, err := f.svc.Ingest(ctx, channels.Envelope{Channel: channels.API, ExternalID: fmt.Sprintf("m%d", i),
+					From: channels.Identity{Kind: channels.KindAPI, Value: fmt.Sprintf("c%d", i)}, Text: "Bonjour, quels sont vos horaires ?"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Queue them as a restarted hub would (routing each is covered elsewhere).
+	if err := f.r.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.q.Len(ctx, 0); n != 1000 {
+		t.Fatalf("%d conversations queued, want 1000", n)
+	}
+	taken := make([][]int64, len(agents))
+	for i, u := range agents {
+		wg.Go(func() {
+			for {
+				got, err := f.r.TakeNext(ctx, u)
+				if errors.Is(err, ErrNothingToTake) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				taken[i] = append(taken[i], got.Conversation.ID)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[int64]int64{}
+	for i, list := range taken {
+		for _, id := range list {
+			if prev, dup := seen[id]; dup {
+				t.Fatalf("conversation %d taken by agents %d and %d", id, prev, agents[i].ID)
+			}
+			seen[id] = agents[i].ID
+		}
+	}
+	if len(seen) != 1000 {
+		t.Fatalf("%d conversations taken, want 1000", len(seen))
+	}
+	for id, agent := range seen {
+		if c := f.conv(id); c.AssigneeID != agent {
+			t.Fatalf("conversation %d assigned to %d in the store, taken by %d", id, c.AssigneeID, agent)
 		}
 	}
 }
