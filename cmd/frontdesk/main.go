@@ -5,6 +5,7 @@
 //	frontdesk migrate | demo | check-config | version
 //	frontdesk user add|list|set-password|disable|enable
 //	frontdesk token create|list|revoke
+//	frontdesk classify [--eval FILE | --retrain]
 //
 // Without --config it runs the embedded default: SQLite and blobs in ./data, the
 // in-process bus, listening on 127.0.0.1:8080.
