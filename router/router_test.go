@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -444,4 +445,35 @@ func mustNew(t *testing.T, f *fixture) *Router {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestRunStopsWithItsContext starts the jobs (which reconcile first) and stops them.
+func TestRunStopsWithItsContext(t *testing.T) {
+	f := newFixture(t, testConfig())
+	f.user("camille", inbox.RoleAgent, nil, "accueil")
+	c := f.send(channels.Email, "promo@spam.example", "Gagnez", "Cliquez ici pour gagner un iPhone gratuit http://x.top")
+	f.q = teamqueue.NewMemory(Available(f.p)) // lost queues: Run must rebuild them first
+	f.r = mustNew(t, f)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.r.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if n, _ := f.q.Len(context.Background(), c.TeamID); n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not rebuild the queues")
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run() = %v after cancel, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still running 10 s after cancel")
+	}
 }
