@@ -32,6 +32,7 @@ type Reader interface {
 	PhoneMessageReader
 	MailboxCheckpointReader
 	VisitorReader
+	RoutingReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -60,6 +61,7 @@ type Tx interface {
 	MessageEditTx
 	MailboxCheckpointWriter
 	VisitorTx
+	RoutingTx
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)

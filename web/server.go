@@ -152,6 +152,7 @@ type Server struct {
 	loginIP, loginEmail *limiter
 	// mailboxes is the email channel's state, nil without email.
 	mailboxes Mailboxes
+	router    Router
 }
 
 // Route is a handler mounted by another package (a webhook, the agent app).
@@ -181,6 +182,9 @@ type Deps struct {
 	Now func() time.Time
 	// Mailboxes reports the email mailboxes' state; nil when email is off.
 	Mailboxes Mailboxes
+	// Router serves the routing endpoints (take next, handoffs, dry-run, overview,
+	// presence); without it they answer 503.
+	Router Router
 }
 
 // New builds the server.
@@ -203,6 +207,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		hub:        d.Hub,
 		typing:     d.Typing,
 		blobs:      d.Blobs,
+		router:     d.Router,
 		loginIP:    newLimiter(loginFailsPerIP, loginWindow, now),
 		loginEmail: newLimiter(loginFailsPerEmail, loginWindow, now),
 	}
@@ -272,6 +277,16 @@ func (s *Server) routes() http.Handler {
 	api("POST /api/v1/phone-messages/{id}/acknowledge", s.phoneMessageAcknowledge)
 	api("POST /api/v1/phone-messages/{id}/callback-done", s.phoneMessageCallbackDone)
 	api("GET /api/v1/admin/mailboxes", s.mailboxList)
+	api("POST /api/v1/queue/take", s.queueTake)
+	api("POST /api/v1/conversations/{id}/handoffs", s.handoffCreate)
+	api("GET /api/v1/handoffs", s.handoffList)
+	api("POST /api/v1/handoffs/{id}/accept", s.handoffAccept)
+	api("POST /api/v1/handoffs/{id}/decline", s.handoffDecline)
+	api("PUT /api/v1/conversations/{id}/classification", s.classificationUpdate)
+	api("GET /api/v1/conversations/{id}/routing", s.routingShow)
+	api("POST /api/v1/routing/dry-run", s.routingDryRun)
+	api("GET /api/v1/overview", s.overviewShow)
+	api("PUT /api/v1/presence", s.presenceUpdate)
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)

@@ -18,6 +18,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/channels/webchat"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
+	"github.com/frontdeskhq/frontdesk/router"
 	"github.com/frontdeskhq/frontdesk/router/notify"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 	"github.com/frontdeskhq/frontdesk/web"
@@ -41,6 +42,7 @@ type config struct {
 	PhoneMessages notify.Config    `yaml:"phone_messages"`
 	Email         email.Config     `yaml:"email"`
 	Webchat       webchat.Config   `yaml:"webchat"`
+	Router        router.Config    `yaml:"router"`
 }
 
 // logConfig is the log section.
@@ -93,6 +95,9 @@ func loadConfig(path string, getenv func(string) string) (config, error) {
 	}
 	c.Slack = c.Slack.ResolveEnv(getenv)
 	c.Email.ResolveSecrets(getenv)
+	if err := c.defaultRouting(); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
 	c = c.withDefaults()
 	if err := c.validate(); err != nil {
 		return c, fmt.Errorf("config: %w", err)
@@ -146,6 +151,7 @@ func (c config) withDefaults() config {
 	c.PhoneMessages = c.PhoneMessages.WithDefaults()
 	c.Email = c.Email.WithDefaults()
 	c.Webchat = c.Webchat.WithDefaults()
+	c.Router = c.Router.WithDefaults()
 	return c
 }
 
@@ -158,7 +164,8 @@ func (c config) validate() error {
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
 	}
 	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(),
-		c.Slack.Validate(), c.Telephony.Validate(), c.PhoneMessages.Validate(), c.Email.Validate(), c.Webchat.Validate())
+		c.Slack.Validate(), c.Telephony.Validate(), c.PhoneMessages.Validate(), c.Email.Validate(), c.Webchat.Validate(),
+		c.Router.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.

@@ -119,9 +119,10 @@ func TestCrashLosesNothing(t *testing.T) {
 	t.Run("redis bus", func(t *testing.T) {
 		r := redistest.New(t)
 		cfg := filepath.Join(t.TempDir(), "frontdesk.yaml")
-		// A short visibility timeout: entries the killed hub had read but not acknowledged
-		// (in any consumer group) come back well within the wait below.
-		os.WriteFile(cfg, []byte("bus:\n  visibility_timeout: 5s\nredis:\n  prefix: \""+r.Prefix+"\"\n"), 0o600)
+		// Entries a consumer had in hand at the kill come back after the visibility
+		// timeout; with several groups (outbound, router) one almost always has a batch
+		// in flight, so keep the timeout well below the 30 s the drain may take.
+		os.WriteFile(cfg, []byte("redis:\n  prefix: \""+r.Prefix+"\"\nbus:\n  visibility_timeout: 3s\n"), 0o600)
 		crashAndRecover(t, bin, []string{"FRONTDESK_REDIS_URL=" + r.URL}, "--config", cfg)
 	})
 }

@@ -5,6 +5,7 @@
 //	frontdesk migrate | demo | check-config | version
 //	frontdesk user add|list|set-password|disable|enable
 //	frontdesk token create|list|revoke
+//	frontdesk classify [--eval FILE | --retrain]
 //
 // Without --config it runs the embedded default: SQLite and blobs in ./data, the
 // in-process bus, listening on 127.0.0.1:8080.
@@ -48,6 +49,7 @@ func commands() []command {
 		{"user", "manage users: add, list, set-password, disable, enable", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"demo", "load the demo data (teams, users, conversations)", runDemo},
+		{"classify", "classify JSON lines from stdin; --eval FILE, --retrain", runClassify},
 		{"check-config", "print the resolved configuration, secrets masked", runCheckConfig},
 		{"version", "print the version", runVersion},
 		{"bench", "load benchmarks against an in-process hub: ingest, webchat", runBench},

@@ -15,9 +15,11 @@ import (
 	"github.com/frontdeskhq/frontdesk/channels/slack"
 	"github.com/frontdeskhq/frontdesk/channels/webchat"
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/router"
 	"github.com/frontdeskhq/frontdesk/router/notify"
 	"github.com/frontdeskhq/frontdesk/router/outbound"
 	"github.com/frontdeskhq/frontdesk/router/outbox"
+	"github.com/frontdeskhq/frontdesk/router/presence"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 	"github.com/frontdeskhq/frontdesk/web"
 	"github.com/frontdeskhq/frontdesk/web/realtime"
@@ -72,7 +74,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	groups := []string{outbound.Group, notify.Group}
+	groups := []string{outbound.Group, notify.Group, router.Group}
 	senders := map[string]channels.Sender{}
 	routes, err := wireTelephony(cfg, a, senders, log)
 	if err != nil {
@@ -106,7 +108,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		mailboxes = mailboxStates{mail}
 	}
-	hub := realtime.New(realtime.Config{}, a.store, nil, log)
+	rt, modelTime, err := a.newRouter()
+	if err != nil {
+		return err
+	}
+	// The realtime hub knows who has the inbox open; the router assigns by it.
+	hub := realtime.New(realtime.Config{}, a.store, presenceBridge{rt: rt, users: a.store}, log)
 	chat, err := webchat.New(cfg.Webchat, webchat.Deps{
 		Inbox: a.inbox, Blobs: a.blobs, Logger: log, PublicURL: cfg.Server.PublicURL,
 		Availability: hub, Typing: hub, Email: senders[channels.Email],
@@ -129,7 +136,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
 	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
-		Hub: hub, Typing: chat, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes})
+		Hub: hub, Typing: chat, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes, Router: rt})
 	if err != nil {
 		return err
 	}
@@ -174,6 +181,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Stream: inbox.Stream, Group: notify.Group, Name: consumerName,
 		}, notifier.Handle, log).Run},
 		{"overdue", notify.NewSweeper(a.inbox, cfg.PhoneMessages.OverdueCheck, log).Run},
+		{"router", queue.NewConsumer(a.bus, queue.ConsumerConfig{
+			Stream: inbox.Stream, Group: router.Group, Name: consumerName,
+		}, rt.Handle, log).Run},
+		{"router-jobs", rt.Run},
+		{"classifier-reload", watchModel(cfg, rt, modelTime, log)},
 	}
 	parts = append(parts, slackParts(slackHub, a, consumerName, log)...)
 	parts = append(parts, mailParts...)
@@ -183,6 +195,28 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	err = g.Wait()
 	log.Info("stopped", "err", err)
+	return err
+}
+
+// presenceBridge tells the router the agents' presence as the realtime hub sees it
+// from their browser tabs.
+type presenceBridge struct {
+	rt    *router.Router
+	users interface {
+		User(ctx context.Context, id int64) (inbox.User, error)
+	}
+}
+
+// SetPresence implements realtime.PresenceSink.
+func (b presenceBridge) SetPresence(ctx context.Context, userID int64, status string) error {
+	u, err := b.users.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if status == realtime.Offline {
+		return b.rt.Leave(ctx, u)
+	}
+	_, err = b.rt.Heartbeat(ctx, u, presence.Status(status))
 	return err
 }
 

@@ -112,8 +112,9 @@ type PresenceSink interface {
 // repeats it every two seconds while the visitor types and clears it after eight.
 const visitorTypingFor = 8 * time.Second
 
-// PresenceRefresh is how often Run re-tells the sink who is present.
-const PresenceRefresh = 20 * time.Second
+// PresenceRefresh is how often Run re-tells the sink who is present: a third of the
+// router's presence expiry, so that one late refresh does not make an agent vanish.
+const PresenceRefresh = 10 * time.Second
 
 // Config tunes the hub.
 type Config struct {

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 			tt.fn(t, s)
 		})
 	}
+	RunRouting(t, open)
 }
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
