@@ -107,23 +107,24 @@ func TestServeWiresTelephony(t *testing.T) {
 	}
 	id := int64(convs[0].(map[string]any)["id"].(float64))
 	api2("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", id), `{"text":"Bien reçu, merci."}`)
+	// The router may have sent an automatic reply first (outside office hours): look
+	// for the agent's among what the provider received.
 	deadline := time.Now().Add(20 * time.Second)
-	for {
+	var got url.Values
+	for got == nil {
 		mu.Lock()
-		n := len(sms)
-		mu.Unlock()
-		if n > 0 {
-			break
+		for _, m := range sms {
+			if m.Get("Body") == "Bien reçu, merci." {
+				got = m
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the reply never reached the REST API")
+		mu.Unlock()
+		if got == nil && time.Now().After(deadline) {
+			t.Fatalf("the reply never reached the REST API; it got %v", sms)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	mu.Lock()
-	got := sms[0]
-	mu.Unlock()
-	if got.Get("To") != "+33612345678" || got.Get("Body") != "Bien reçu, merci." || got.Get("From") != "+33140000000" {
+	if got.Get("To") != "+33612345678" || got.Get("From") != "+33140000000" {
 		t.Fatalf("REST API got %v", got)
 	}
 	users := api2("POST", "/api/v1/phone-messages", `{"caller_name":"M. Roux","recipient_user_id":1,"subject":"Rappel"}`)
