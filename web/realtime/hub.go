@@ -272,7 +272,8 @@ func (h *Hub) dropLocked(c *Conn) {
 func (h *Hub) Handle(ctx context.Context, batch []queue.Delivery) []error {
 	for _, d := range batch {
 		switch d.Type {
-		case inbox.TopicConversationCreated, inbox.TopicConversationUpdated, inbox.TopicMessageCreated, inbox.TopicMessageUpdated:
+		case inbox.TopicConversationCreated, inbox.TopicConversationUpdated, inbox.TopicMessageCreated, inbox.TopicMessageUpdated,
+			inbox.TopicHandoffUpdated, inbox.TopicSLAWarning, inbox.TopicSLABreached:
 		case inbox.TopicPhoneMessageCreated, inbox.TopicPhoneMessageAcknowledged, inbox.TopicPhoneMessageCallbackDone, inbox.TopicPhoneMessageOverdue:
 			h.phoneMessage(ctx, d)
 			continue

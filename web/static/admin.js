@@ -1,24 +1,9 @@
 // Frontdesk administration: users and teams. Text is always inserted with textContent.
 (() => {
   'use strict';
-  const body = document.body;
-  const csrf = body.dataset.csrf;
-  const me = Number(body.dataset.userId);
-  const dict = JSON.parse(body.dataset.i18n || '{}');
-  const t = (k) => dict[k] || k;
+  const { t, api, announce } = window.FD;
+  const me = window.FD.me.id;
   const $ = (s) => document.querySelector(s);
-  const statusEl = $('#status');
-  const announce = (msg) => { statusEl.textContent = msg; };
-
-  async function api(method, path, data) {
-    const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
-    if (data !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(data); }
-    const res = await fetch(path, opts);
-    let json = null;
-    try { json = await res.json(); } catch (e) { /* empty */ }
-    if (!res.ok) throw new Error((json && json.error && json.error.message) || ('HTTP ' + res.status));
-    return json;
-  }
 
   function cell(...nodes) {
     const td = document.createElement('td');

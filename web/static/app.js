@@ -2,68 +2,13 @@
 // or contact text is inserted with textContent, never as HTML.
 (() => {
   'use strict';
-  const body = document.body;
-  const me = { id: Number(body.dataset.userId), name: body.dataset.userName, role: body.dataset.role };
-  const csrf = body.dataset.csrf;
-  const lang = body.dataset.lang || 'fr';
-  const dict = JSON.parse(body.dataset.i18n || '{}');
-  const t = (k) => dict[k] || k;
+  const { t, el, api, announce, me } = window.FD;
   const $ = (sel) => document.querySelector(sel);
-  const statusEl = $('#status');
   const listEl = $('#conversations');
   const threadEl = $('#thread');
   const sideEl = $('#side');
   const moreBtn = $('#more');
-  const timeFmt = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
-
-  // el builds an element: el('p', {class: 'x'}, 'text', otherNode). Strings become text nodes.
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else if (k === 'dataset') Object.assign(e.dataset, v);
-      else e.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === undefined || c === null || c === false) continue;
-      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return e;
-  }
-
-  function announce(msg) {
-    statusEl.textContent = '';
-    // A fresh node makes screen readers read the same message twice in a row.
-    requestAnimationFrame(() => { statusEl.textContent = msg; });
-  }
-
-  class APIError extends Error {
-    constructor(status, body) {
-      super((body && body.error && body.error.message) || ('HTTP ' + status));
-      this.status = status;
-      this.field = body && body.error && body.error.field;
-    }
-  }
-
-  async function api(method, path, data) {
-    const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' } };
-    if (data !== undefined) {
-      opts.headers['Content-Type'] = 'application/json';
-      opts.body = JSON.stringify(data);
-    }
-    const res = await fetch(path, opts);
-    if (res.status === 401) {
-      location.href = '/login?next=' + encodeURIComponent(location.pathname + location.hash);
-      throw new APIError(401);
-    }
-    if (res.status === 204) return null;
-    let json = null;
-    try { json = await res.json(); } catch (e) { /* not JSON */ }
-    if (!res.ok) throw new APIError(res.status, json);
-    return json;
-  }
+  const timeFmt = window.FD.time;
 
   const state = {
     view: 'all',
@@ -133,6 +78,8 @@
             el('span', { class: 'badge' }, t('channel.' + c.channel)),
             el('span', {}, t('status.' + c.status)),
             el('span', { class: 'badge' + (c.priority >= 70 ? ' high' : '') }, 'P' + c.priority),
+            c.category ? el('span', {}, t('cat.' + c.category)) : null,
+            c.tension && c.tension !== 'calm' ? el('span', { class: 'badge high' }, t('tension.' + c.tension)) : null,
             c.waiting_since ? el('span', { title: timeFmt.format(new Date(c.waiting_since)) }, t('list.waiting') + ' ' + waiting(c)) : null))));
     }
     moreBtn.hidden = !state.cursor;
@@ -387,7 +334,9 @@
         el('button', { type: 'button', onclick: assignToMe }, t('side.assignMe')),
         el('button', { type: 'button', onclick: resolve }, t('side.resolve'))),
       el('h2', {}, t('side.details')),
-      form);
+      form,
+      window.FD.routing.panel(d, { users: state.users, teams: state.teams, user: userName,
+        reload: () => openConversation(d.id, false) }));
   }
 
   function toLocalInput(iso) {
@@ -433,10 +382,10 @@
       if (state.current) send({ type: 'viewing', conversation_id: state.current.id });
     };
     ws.onmessage = (m) => {
-      let ev;
-      try { ev = JSON.parse(m.data); } catch (e) { return; }
+      let evs;
+      try { evs = window.FD.events(m.data); } catch (e) { return; }
       // Events queued while the desk is busy arrive together, as an array.
-      for (const one of Array.isArray(ev) ? ev : [ev]) handle(one);
+      for (const one of evs) handle(one);
     };
     ws.onclose = () => {
       ws = null;
@@ -477,8 +426,17 @@
         notify(ev);
         scheduleRefresh();
         break;
+      case 'sla.warning':
+      case 'sla.breached':
+        if (me.role !== 'agent' || ev.assignee_id === me.id) {
+          announce(t(ev.type === 'sla.breached' ? 'routing.breached' : 'routing.warning') + ' #' + ev.conversation_id);
+        }
+        if (onCurrent) openConversation(state.current.id, false);
+        scheduleRefresh();
+        break;
       case 'conversation.updated':
       case 'message.updated':
+      case 'handoff.updated':
         if (onCurrent) openConversation(state.current.id, false);
         scheduleRefresh();
         break;
@@ -606,6 +564,7 @@
       case 'n': if (state.current) { ev.preventDefault(); setMode(true, true); } break;
       case 'e': if (state.current) resolve(); break;
       case 'a': if (state.current) assignToMe(); break;
+      case 't': window.FD.routing.takeNext((id) => openConversation(id, true)); break;
       case '?': help.showModal(); break;
       default: return;
     }
@@ -618,6 +577,7 @@
   }
   $('#filters').addEventListener('change', () => loadList(false));
   moreBtn.addEventListener('click', () => loadList(true));
+  $('#take-next').addEventListener('click', () => window.FD.routing.takeNext((id) => { scheduleRefresh(); openConversation(id, true); }));
   renderNotify();
 
   async function start() {

@@ -2,43 +2,10 @@
 // colleague or team, and working through the ones received. Text is inserted as text.
 (() => {
   'use strict';
-  const body = document.body;
-  const me = { id: Number(body.dataset.userId), role: body.dataset.role };
-  const csrf = body.dataset.csrf;
-  const lang = body.dataset.lang || 'fr';
-  const dict = JSON.parse(body.dataset.i18n || '{}');
-  const t = (k) => dict[k] || k;
+  const { t, el, api, announce, me } = window.FD;
   const $ = (s) => document.querySelector(s);
   const listEl = $('#pm-list');
-  const statusEl = $('#status');
-  const fmt = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
-  const announce = (msg) => { statusEl.textContent = ''; requestAnimationFrame(() => { statusEl.textContent = msg; }); };
-
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === undefined || c === null || c === false) continue;
-      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return e;
-  }
-
-  async function api(method, path, data) {
-    const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
-    if (data !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(data); }
-    const res = await fetch(path, opts);
-    if (res.status === 401) { location.href = '/login?next=/messages'; throw new Error('signed out'); }
-    let json = null;
-    try { json = await res.json(); } catch (e) { /* empty */ }
-    if (!res.ok) throw new Error((json && json.error && json.error.message) || ('HTTP ' + res.status));
-    return json;
-  }
+  const fmt = window.FD.time;
 
   let users = [];
   let teams = [];
@@ -141,8 +108,7 @@
     const ws = new WebSocket(`${proto}//${location.host}/ws/agent`);
     ws.onmessage = (m) => {
       try {
-        const ev = JSON.parse(m.data);
-        if ((Array.isArray(ev) ? ev : [ev]).some((x) => String(x.type).startsWith('phone_message.'))) load(false);
+        if (window.FD.events(m.data).some((x) => String(x.type).startsWith('phone_message.'))) load(false);
       } catch (e) { /* ignore */ }
     };
     ws.onclose = () => setTimeout(connect, 3000 + Math.random() * 2000);

@@ -2,43 +2,10 @@
 // text segments; matches are wrapped in <mark> built with the DOM, never as HTML.
 (() => {
   'use strict';
-  const body = document.body;
-  const csrf = body.dataset.csrf;
-  const lang = body.dataset.lang || 'fr';
-  const dict = JSON.parse(body.dataset.i18n || '{}');
-  const t = (k) => dict[k] || k;
+  const { t, el, api, announce } = window.FD;
   const $ = (s) => document.querySelector(s);
-  const fmt = new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short' });
-  const statusEl = $('#status');
+  const fmt = window.FD.time;
   const hitsEl = $('#hits');
-  const announce = (msg) => { statusEl.textContent = ''; requestAnimationFrame(() => { statusEl.textContent = msg; }); };
-
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === undefined || c === null || c === false) continue;
-      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return e;
-  }
-
-  async function api(method, path, data) {
-    const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
-    if (data !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(data); }
-    const res = await fetch(path, opts);
-    if (res.status === 401) { location.href = '/login?next=/search'; throw new Error('signed out'); }
-    if (res.status === 204) return null;
-    let json = null;
-    try { json = await res.json(); } catch (e) { /* empty */ }
-    if (!res.ok) throw new Error((json && json.error && json.error.message) || ('HTTP ' + res.status));
-    return json;
-  }
 
   let users = new Map();
   let teams = new Map();
