@@ -26,6 +26,8 @@ type Store interface {
 
 // Reader is the read side of the Store, served outside the writer's transactions.
 type Reader interface {
+	BulkReader
+	SavedSearchReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -48,6 +50,7 @@ type Reader interface {
 // Tx is the write side, valid only inside Store.Write. Reads through Tx see the
 // transaction's own writes.
 type Tx interface {
+	SavedSearchWriter
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)

@@ -35,6 +35,9 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"UsersTeamsTokens", testUsers},
 		{"DeliveryUpdate", testDelivery},
 		{"NotFound", testNotFound},
+		{"ConversationsChangedPages", testConversationsChanged},
+		{"BulkReads", testBulkReads},
+		{"SavedSearches", testSavedSearches},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
