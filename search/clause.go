@@ -21,6 +21,20 @@ func (x *Index) clause(ctx context.Context, actor inbox.User, c Clause) (query.Q
 		if c.Phrase {
 			return x.phraseQuery(v), nil
 		}
+		if c.Phone && strings.Contains(v, " ") {
+			// Digit groups: a phone number, or the same numbers as words in the text.
+			words := make([]query.Query, 0, 5)
+			for _, g := range strings.Fields(v) {
+				if w := x.wordQuery(g, false); w != nil {
+					words = append(words, w)
+				}
+			}
+			qs := []query.Query{query.NewConjunctionQuery(words)}
+			if id := x.identityQuery(v, true); id != nil {
+				qs = append(qs, id)
+			}
+			return query.NewDisjunctionQuery(qs), nil
+		}
 		return x.wordQuery(v, c.Phone), nil
 	case "channel", "status", "category", "kind":
 		return termQuery(c.Field, strings.ToLower(v)), nil

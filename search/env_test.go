@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -159,3 +160,10 @@ func ids(res Result) []int64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func itoa(id int64) string { return fmt.Sprint(id) }
+
+func isInvalid(err error) bool {
+	var ie *InvalidError
+	return errors.As(err, &ie)
+}

@@ -91,8 +91,9 @@ type Index struct {
 	maxExport      int
 	log            *slog.Logger
 
-	writeMu sync.Mutex
-	maxMID  atomic.Int64 // highest message id indexed; the snapshot bound of new cursors
+	writeMu   sync.Mutex
+	closeOnce sync.Once
+	maxMID    atomic.Int64 // highest message id indexed; the snapshot bound of new cursors
 }
 
 // Options are the collaborators and settings of an Index.
@@ -177,12 +178,15 @@ func (x *Index) loadMaxMID() error {
 	return nil
 }
 
-// Close closes the index; searches in flight finish first.
+// Close closes the index; searches in flight finish first. Closing twice is harmless.
 func (x *Index) Close() error {
-	if err := x.bi.Close(); err != nil {
-		return fmt.Errorf("search: close: %w", err)
-	}
-	return nil
+	var err error
+	x.closeOnce.Do(func() {
+		if cerr := x.bi.Close(); cerr != nil {
+			err = fmt.Errorf("search: close: %w", cerr)
+		}
+	})
+	return err
 }
 
 // Path returns the index folder.
