@@ -116,6 +116,8 @@ type Server struct {
 	metrics  *httpMetrics
 	handler  http.Handler
 	extra    []Route
+	search   Searcher
+	saved    SavedSearches
 }
 
 // Route is a handler mounted by another package (a webhook, the agent app).
@@ -135,6 +137,10 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Routes are extra handlers, mounted as given.
 	Routes []Route
+	// Search serves /api/v1/search; nil answers 503.
+	Search Searcher
+	// SavedSearches keeps users' saved searches; nil answers 503.
+	SavedSearches SavedSearches
 }
 
 // New builds the server.
@@ -150,6 +156,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		checks:   d.Checks,
 		gatherer: d.Registry,
 		extra:    d.Routes,
+		search:   d.Search,
+		saved:    d.SavedSearches,
 	}
 	m, err := newHTTPMetrics(d.Registry)
 	if err != nil {
@@ -178,6 +186,7 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/conversations/{id}", s.conversationShow)
 	api("PATCH /api/v1/conversations/{id}", s.conversationUpdate)
 	api("POST /api/v1/conversations/{id}/messages", s.messageCreate)
+	s.searchRoutes(api)
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)
