@@ -217,6 +217,10 @@ func (x *Index) Checkpoint() (cp Checkpoint, ok bool, err error) {
 	return cp, true, nil
 }
 
+// SetCheckpoint stores cp as the index's checkpoint (it never moves back). It is for
+// tools that seed an index, such as the benchmark; the indexer keeps it otherwise.
+func (x *Index) SetCheckpoint(cp Checkpoint) error { return x.write(nil, nil, &cp) }
+
 // write applies one batch: documents to (re)index, documents to delete and, when cp is
 // not nil, the new checkpoint, all or nothing. It returns once the batch is durable.
 func (x *Index) write(docs map[string]Document, deletes []string, cp *Checkpoint) error {

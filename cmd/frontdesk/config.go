@@ -15,6 +15,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/router/queue"
+	"github.com/frontdeskhq/frontdesk/search"
 	"github.com/frontdeskhq/frontdesk/web"
 )
 
@@ -29,6 +30,7 @@ type config struct {
 	Inbox   inbox.Config      `yaml:"inbox"`
 	Bus     queue.Config      `yaml:"bus"`
 	Redis   queue.RedisConfig `yaml:"redis"`
+	Search  search.Config     `yaml:"search"`
 }
 
 // logConfig is the log section.
@@ -119,6 +121,7 @@ func (c config) withDefaults() config {
 	c.Store = c.Store.WithDefaults()
 	c.Inbox = c.Inbox.WithDefaults()
 	c.Redis = c.Redis.WithDefaults()
+	c.Search = c.Search.WithDefaults()
 	return c
 }
 
@@ -130,7 +133,7 @@ func (c config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
 	}
-	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate())
+	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(), c.Search.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.

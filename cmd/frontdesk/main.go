@@ -48,6 +48,8 @@ func commands() []command {
 		{"user", "manage users: add, list, set-password, disable, enable", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"demo", "load the demo data (teams, users, conversations)", runDemo},
+		{"reindex", "rebuild the search index from the database", runReindex},
+		{"bench", "measure performance: bench search", runBench},
 		{"check-config", "print the resolved configuration, secrets masked", runCheckConfig},
 		{"version", "print the version", runVersion},
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/router/outbound"
 	"github.com/frontdeskhq/frontdesk/router/outbox"
 	"github.com/frontdeskhq/frontdesk/router/queue"
+	"github.com/frontdeskhq/frontdesk/search"
 	"github.com/frontdeskhq/frontdesk/web"
 )
 
@@ -67,7 +68,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	groups := []string{outbound.Group}
+	idx, err := openSearch(cfg, a.store, log)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+
+	groups := []string{outbound.Group, search.Group}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
 	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
 	worker := outbound.New(a.inbox, map[string]channels.Sender{}, cfg.Bus.Options().MaxAttempts, log)
@@ -76,7 +83,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry})
+	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
+		Search: idx, SavedSearches: a.inbox})
 	if err != nil {
 		return err
 	}
@@ -102,6 +110,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		{"outbound", queue.NewConsumer(a.bus, queue.ConsumerConfig{
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},
+		{"indexer", search.NewIndexer(idx, a.store, a.bus, cfg.Search, consumerName, log,
+			search.WithIndexerObserver(newIndexerMetrics(a.registry))).Run},
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
