@@ -7,6 +7,11 @@ import (
 
 // Config is the search section of the configuration.
 type Config struct {
+	// Disabled makes this instance neither open the index nor run the indexer (search
+	// answers 503): for the hubs of a multi-instance deployment that do not own the
+	// index. Every instance still keeps the indexer's consumer group in the relay's
+	// list, so that events wait for the owner.
+	Disabled bool `yaml:"disabled"`
 	// Path of the index folder; relative paths are under the data folder.
 	Path string `yaml:"path"`
 	// BatchSize is the most bus events the indexer folds into one index batch.

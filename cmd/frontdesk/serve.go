@@ -68,11 +68,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	idx, err := openSearch(cfg, a.store, log)
-	if err != nil {
-		return err
+	var idx *search.Index
+	if !cfg.Search.Disabled {
+		if idx, err = openSearch(cfg, a.store, log); err != nil {
+			return err
+		}
+		defer idx.Close()
 	}
-	defer idx.Close()
 
 	groups := []string{outbound.Group, search.Group}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
@@ -83,8 +85,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
-		Search: idx, SavedSearches: a.inbox})
+	deps := web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry, SavedSearches: a.inbox}
+	if idx != nil {
+		deps.Search = idx
+	}
+	srv, err := web.New(cfg.Server, deps)
 	if err != nil {
 		return err
 	}
@@ -110,8 +115,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		{"outbound", queue.NewConsumer(a.bus, queue.ConsumerConfig{
 			Stream: inbox.Stream, Group: outbound.Group, Name: consumerName,
 		}, worker.Handle, log).Run},
-		{"indexer", search.NewIndexer(idx, a.store, a.bus, cfg.Search, consumerName, log,
-			search.WithIndexerObserver(newIndexerMetrics(a.registry))).Run},
+	}
+	if idx != nil {
+		parts = append(parts, component{"indexer", search.NewIndexer(idx, a.store, a.bus, cfg.Search, consumerName, log,
+			search.WithIndexerObserver(newIndexerMetrics(a.registry))).Run})
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
