@@ -3,6 +3,7 @@ package search
 import (
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/frontdeskhq/frontdesk/channels"
@@ -23,6 +24,8 @@ func NewDocument(m inbox.Message, c inbox.Conversation, ct inbox.Contact, defaul
 	d := Document{
 		"_type":           docType,
 		fieldMessageID:    float64(m.ID),
+		fieldIDKey:        hexKey(uint64(m.ID)),
+		fieldDateKey:      dateKey(m.CreatedAt, m.ID),
 		fieldConversation: strconv.FormatInt(c.ID, 10),
 		fieldKind:         string(m.Kind),
 		fieldChannel:      c.Channel,
@@ -37,6 +40,17 @@ func NewDocument(m inbox.Message, c inbox.Conversation, ct inbox.Contact, defaul
 		fieldTextLang:     lang,
 		textFields[lang]:  m.Text,
 	}
+	var facets []string
+	for _, f := range facetFields {
+		switch v := d[f].(type) {
+		case string:
+			facets = append(facets, f+"="+v)
+		}
+	}
+	for _, t := range c.Tags {
+		facets = append(facets, fieldTags+"="+t)
+	}
+	d[fieldFacet] = facets
 	if m.AuthorUserID != 0 {
 		d[fieldAuthor] = strconv.FormatInt(m.AuthorUserID, 10)
 	}
@@ -141,4 +155,21 @@ func digits(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// hexKey writes v as 16 hexadecimal digits, so that string order is number order.
+func hexKey(v uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[v&0xf]
+		v >>= 4
+	}
+	return string(b[:])
+}
+
+// dateKey orders messages by time, then id: the time in microseconds (sign bit
+// flipped, so that times before 1970 still sort first) and the id, in fixed-width hex.
+func dateKey(t time.Time, id int64) string {
+	return hexKey(uint64(t.UnixMicro())^(1<<63)) + hexKey(uint64(id))
 }

@@ -35,6 +35,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
@@ -45,7 +46,7 @@ const Group = "indexer"
 
 // mappingVersion changes whenever NewMapping or NewDocument change what is indexed; an
 // index of another version must be rebuilt.
-const mappingVersion = "1"
+const mappingVersion = "3"
 
 // Internal keys stored in the index.
 var (
@@ -164,7 +165,7 @@ func openError(path string, err error) error {
 // loadMaxMID reads the highest message id in the index.
 func (x *Index) loadMaxMID() error {
 	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 1, 0, false)
-	req.SortBy([]string{"-" + fieldMessageID})
+	req.SortByCustom(bsearch.SortOrder{&bsearch.SortField{Field: fieldIDKey, Type: bsearch.SortFieldAsString, Desc: true}})
 	req.Fields = []string{fieldMessageID}
 	res, err := x.bi.Search(req)
 	if err != nil {
@@ -274,7 +275,7 @@ func (x *Index) idsMatching(ctx context.Context, q query.Query) ([]string, error
 	var after []string
 	for {
 		req := bleve.NewSearchRequestOptions(q, page, 0, false)
-		req.SortBy([]string{fieldMessageID})
+		req.SortByCustom(bsearch.SortOrder{&bsearch.SortField{Field: fieldIDKey, Type: bsearch.SortFieldAsString}})
 		if after != nil {
 			req.SetSearchAfter(after)
 		}

@@ -291,14 +291,42 @@ func (x *Indexer) build(ctx context.Context, p plan) (map[string]Document, []str
 		}
 		msgs = append(msgs, ms...)
 	}
-	// Conversations that lost messages (or vanished) keep no stale documents: every
-	// document of a reindexed conversation not written again is deleted.
-	for _, id := range p.convs {
-		ids, err := x.idx.deleteConversationIDs(ctx, id)
-		if err != nil {
-			return nil, nil, err
+	// A conversation that vanished from the store (erased) keeps no documents. One
+	// that still exists keeps every message (the store deletes messages only with
+	// their conversation), so its documents are simply written again.
+	if len(p.convs) > 0 {
+		live := map[int64]bool{}
+		for _, m := range msgs {
+			live[m.ConversationID] = true
 		}
-		deletes = append(deletes, ids...)
+		var gone []int64
+		for _, id := range p.convs {
+			if !live[id] {
+				gone = append(gone, id)
+			}
+		}
+		if len(gone) > 0 {
+			kept := map[int64]bool{}
+			for part := range chunks(gone, inbox.MaxBulkIDs) {
+				existing, err := x.src.ConversationsByID(ctx, part)
+				if err != nil {
+					return nil, nil, fmt.Errorf("search: read conversations: %w", err)
+				}
+				for _, c := range existing {
+					kept[c.ID] = true
+				}
+			}
+			for _, id := range gone {
+				if kept[id] {
+					continue // exists, with no message yet
+				}
+				ids, err := x.idx.deleteConversationIDs(ctx, id)
+				if err != nil {
+					return nil, nil, err
+				}
+				deletes = append(deletes, ids...)
+			}
+		}
 	}
 	var single []int64
 	for _, id := range p.msgs {

@@ -9,7 +9,9 @@ import (
 // Field names of a message document. Keyword fields hold exact values for filters and
 // facets; text fields are analysed with the analyzer of the message's language.
 const (
-	fieldMessageID    = "mid"          // numeric: message id, tie-breaker and snapshot bound
+	fieldMessageID    = "mid"          // numeric: message id, for the snapshot bound
+	fieldIDKey        = "mkey"         // keyword: message id as fixed-width hex, relevance tie-breaker
+	fieldDateKey      = "dkey"         // keyword: time then id as fixed-width hex, the date orders
 	fieldConversation = "conversation" // keyword: conversation id
 	fieldKind         = "kind"         // keyword: in, out, note, system
 	fieldChannel      = "channel"
@@ -29,6 +31,7 @@ const (
 	fieldIdent        = "ident"     // email parts, plain analyzer
 	fieldPhone        = "phone"     // keyword: digit forms of phone numbers
 	fieldSubject      = "subject"   // stored only, for display
+	fieldFacet        = "facet"     // keyword: "field=value" for every facet field, counted at once
 )
 
 // Text fields by analysis language.
@@ -68,18 +71,24 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 		f.DocValues = true
 		doc.AddFieldMappingsAt(name, f)
 	}
+	// Sort keys are keywords, one term per document: numeric and date fields keep a
+	// term per precision step in their doc values, which sorting then reads for every
+	// hit.
 	for _, name := range []string{fieldConversation, fieldKind, fieldChannel, fieldTeam, fieldAssignee,
-		fieldStatus, fieldCategory, fieldLanguage, fieldContact, fieldTextLang} {
+		fieldStatus, fieldCategory, fieldLanguage, fieldContact, fieldTextLang, fieldIDKey, fieldDateKey} {
 		kw(name, true)
 	}
 	for _, name := range []string{fieldAuthor, fieldTags, fieldEmail, fieldPhone} {
 		kw(name, false)
 	}
+	// Facets are counted from one multi-valued field rather than eight: counting reads
+	// the doc values of every hit, and one field is one read instead of eight.
+	kw(fieldFacet, false)
 	num := func(name string, store bool) {
 		f := bleve.NewNumericFieldMapping()
 		f.Store = store
 		f.IncludeInAll = false
-		f.DocValues = true
+		f.DocValues = false
 		doc.AddFieldMappingsAt(name, f)
 	}
 	num(fieldMessageID, true)
@@ -87,7 +96,7 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	dt := bleve.NewDateTimeFieldMapping()
 	dt.Store = true
 	dt.IncludeInAll = false
-	dt.DocValues = true
+	dt.DocValues = false
 	doc.AddFieldMappingsAt(fieldCreated, dt)
 
 	text := func(name, analyzer string, store, vectors bool) {

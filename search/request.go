@@ -62,7 +62,8 @@ type Request struct {
 	Limit int
 	// Cursor is the NextCursor of the previous page.
 	Cursor string
-	// Facets asks for facet counts.
+	// Facets asks for facet counts; they come with the first page only (no Cursor),
+	// since they describe the whole result.
 	Facets bool
 	// FullText returns each hit's whole text in Hit.Text (exports).
 	FullText bool

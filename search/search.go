@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
@@ -19,6 +20,11 @@ var facetFields = []string{fieldChannel, fieldStatus, fieldTeam, fieldAssignee, 
 
 // facetSize is how many values of each facet are returned.
 const facetSize = 20
+
+// facetValuesCap bounds the distinct field=value terms counted in one search (all
+// facets together): a few channels, statuses, languages and kinds, tens of teams and
+// categories, hundreds of agents and tags.
+const facetValuesCap = 5000
 
 // storedFields are read back for hits.
 var storedFields = []string{fieldMessageID, fieldConversation, fieldKind, fieldChannel, fieldStatus, fieldTeam,
@@ -82,14 +88,19 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		return Result{}, err
 	}
 	req := bleve.NewSearchRequestOptions(q, limit, 0, false)
+	key := func(field string, desc bool) *bsearch.SortField {
+		return &bsearch.SortField{Field: field, Type: bsearch.SortFieldAsString, Desc: desc}
+	}
 	switch sort {
 	case SortRelevance:
 		req.From = cur.Offset
-		req.SortBy([]string{"-_score", "-" + fieldMessageID})
+		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, key(fieldIDKey, true)})
 	case SortNewest:
-		req.SortBy([]string{"-" + fieldCreated, "-" + fieldMessageID})
+		req.SortByCustom(bsearch.SortOrder{key(fieldDateKey, true)})
+		req.Score = "none" // date orders need no scores: skip computing them
 	case SortOldest:
-		req.SortBy([]string{fieldCreated, fieldMessageID})
+		req.SortByCustom(bsearch.SortOrder{key(fieldDateKey, false)})
+		req.Score = "none"
 	}
 	if cur.After != nil {
 		if len(cur.After) != len(req.Sort) {
@@ -99,10 +110,11 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 	}
 	req.Fields = storedFields
 	req.IncludeLocations = true
-	if r.Facets {
-		for _, f := range facetFields {
-			req.AddFacet(f, bleve.NewFacetRequest(f, facetSize))
-		}
+	// Facets describe the whole result, which later pages share with the first: they
+	// are counted on the first page only (counting reads every hit's values).
+	facets := r.Facets && r.Cursor == ""
+	if facets {
+		req.AddFacet(fieldFacet, bleve.NewFacetRequest(fieldFacet, facetValuesCap))
 	}
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -115,17 +127,8 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, toHit(h, r.FullText))
 	}
-	if r.Facets {
-		out.Facets = make(map[string]Facet, len(res.Facets))
-		for name, f := range res.Facets {
-			fc := Facet{Terms: []FacetTerm{}, Other: f.Other}
-			if f.Terms != nil {
-				for _, t := range f.Terms.Terms() {
-					fc.Terms = append(fc.Terms, FacetTerm{Value: t.Term, Count: t.Count})
-				}
-			}
-			out.Facets[name] = fc
-		}
+	if facets {
+		out.Facets = splitFacets(res.Facets[fieldFacet])
 	}
 	if len(res.Hits) == limit {
 		next := cur
@@ -198,11 +201,15 @@ func (x *Index) compile(ctx context.Context, actor inbox.User, pq Query, f Filte
 	if v := visibility(actor); v != nil {
 		must = append(must, v)
 	}
-	top := float64(snapshot)
-	inclusive := true
-	must = append(must, numericRange(fieldMessageID, nil, &top, nil, &inclusive))
-	b := query.NewBooleanQuery(must, nil, not)
-	return b, nil
+	// The snapshot bound leaves out messages indexed after the first page. It is written
+	// as the exclusion of the (few) ids above it rather than a range over every id
+	// below it, which would cost a posting list per id block on every query.
+	low, excl := float64(snapshot), false
+	not = append(not, numericRange(fieldMessageID, &low, nil, &excl, nil))
+	if len(must) == 0 {
+		must = append(must, query.NewMatchAllQuery())
+	}
+	return query.NewBooleanQuery(must, nil, not), nil
 }
 
 func numericRange(field string, min, max *float64, minIncl, maxIncl *bool) query.Query {
@@ -249,6 +256,32 @@ func filterQueries(f Filters) []query.Query {
 		q := query.NewDateRangeInclusiveQuery(f.From, f.To, &t, &fa)
 		q.SetField(fieldCreated)
 		out = append(out, q)
+	}
+	return out
+}
+
+// splitFacets turns the counts of the combined "field=value" facet into one Facet per
+// field, each with its facetSize commonest values.
+func splitFacets(f *bsearch.FacetResult) map[string]Facet {
+	out := make(map[string]Facet, len(facetFields))
+	for _, name := range facetFields {
+		out[name] = Facet{Terms: []FacetTerm{}}
+	}
+	if f == nil || f.Terms == nil {
+		return out
+	}
+	for _, t := range f.Terms.Terms() { // most frequent first
+		name, value, ok := strings.Cut(t.Term, "=")
+		fc, known := out[name]
+		if !ok || !known {
+			continue
+		}
+		if len(fc.Terms) < facetSize {
+			fc.Terms = append(fc.Terms, FacetTerm{Value: value, Count: t.Count})
+		} else {
+			fc.Other += t.Count
+		}
+		out[name] = fc
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,7 @@ func runBenchSearch(ctx context.Context, e *env, args []string) error {
 	fresh := fl.Int("fresh", 30, "`number` of new messages timed from arrival to searchable")
 	workers := fl.Int("workers", 8, "concurrent `writers` generating the history")
 	seed := fl.Uint64("seed", 1, "random `seed` of the history")
+	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the indexing phases to `file`")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
@@ -87,6 +89,17 @@ func runBenchSearch(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(out, "- history: %d messages generated through inbox.Service in %s (%.0f messages/s, %d writers)\n",
 		n, took.Round(time.Millisecond), float64(n)/took.Seconds(), *workers)
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	// 1. Inside the hub: the outbox relay and the indexer, through the bus.
 	hub, stopHub, busRate, err := b.indexThroughBus(ctx, n)
 	if err != nil {
