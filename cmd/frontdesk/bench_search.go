@@ -73,6 +73,9 @@ func runBenchSearch(ctx context.Context, e *env, args []string) error {
 		defer os.RemoveAll(tmp)
 		b.dir = tmp
 	}
+	if err := os.MkdirAll(b.dir, 0o750); err != nil {
+		return err
+	}
 	if err := b.open(ctx); err != nil {
 		return err
 	}
