@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,7 +67,9 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 }
 
 // progressBar draws "reindex [#####.....] 52% 10400/20000 8700/s" on a terminal line.
+// Safe for concurrent use.
 type progressBar struct {
+	mu    sync.Mutex
 	w     io.Writer
 	label string
 	total int64
@@ -80,6 +83,8 @@ func newProgressBar(w io.Writer, label string, total int64) *progressBar {
 
 // update redraws the bar, at most ten times a second.
 func (p *progressBar) update(done int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond {
 		p.last = now
 		p.draw(done, "\r")
@@ -87,7 +92,12 @@ func (p *progressBar) update(done int) {
 }
 
 // done draws the final state and ends the line.
-func (p *progressBar) done(n int) { p.draw(n, "\r"); fmt.Fprintln(p.w) }
+func (p *progressBar) done(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.draw(n, "\r")
+	fmt.Fprintln(p.w)
+}
 
 func (p *progressBar) draw(done int, prefix string) {
 	const width = 30
