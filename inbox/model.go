@@ -258,3 +258,15 @@ type Event struct {
 	Data           json.RawMessage `json:"data,omitempty"`
 	CreatedAt      time.Time       `json:"created_at"`
 }
+
+// TopicContactErased is published when a contact's data is erased (GDPR): derived
+// stores (the search index) must drop everything of that contact. Its payload is a
+// ContactErased. The erase operation publishes it in the transaction that deletes the
+// contact's conversations.
+const TopicContactErased = "contact.erased"
+
+// ContactErased is the payload of a TopicContactErased event.
+type ContactErased struct {
+	ContactID int64     `json:"contact_id"`
+	At        time.Time `json:"at"`
+}

@@ -33,6 +33,8 @@ type Reader interface {
 	MailboxCheckpointReader
 	VisitorReader
 	RoutingReader
+	BulkReader
+	SavedSearchReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -62,6 +64,7 @@ type Tx interface {
 	MailboxCheckpointWriter
 	VisitorTx
 	RoutingTx
+	SavedSearchWriter
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)

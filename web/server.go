@@ -153,6 +153,8 @@ type Server struct {
 	// mailboxes is the email channel's state, nil without email.
 	mailboxes Mailboxes
 	router    Router
+	search    Searcher
+	saved     SavedSearches
 }
 
 // Route is a handler mounted by another package (a webhook, the agent app).
@@ -185,6 +187,10 @@ type Deps struct {
 	// Router serves the routing endpoints (take next, handoffs, dry-run, overview,
 	// presence); without it they answer 503.
 	Router Router
+	// Search serves /api/v1/search; nil answers 503.
+	Search Searcher
+	// SavedSearches keeps users' saved searches; nil answers 503.
+	SavedSearches SavedSearches
 }
 
 // New builds the server.
@@ -208,6 +214,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		typing:     d.Typing,
 		blobs:      d.Blobs,
 		router:     d.Router,
+		search:     d.Search,
+		saved:      d.SavedSearches,
 		loginIP:    newLimiter(loginFailsPerIP, loginWindow, now),
 		loginEmail: newLimiter(loginFailsPerEmail, loginWindow, now),
 	}
@@ -287,6 +295,7 @@ func (s *Server) routes() http.Handler {
 	api("POST /api/v1/routing/dry-run", s.routingDryRun)
 	api("GET /api/v1/overview", s.overviewShow)
 	api("PUT /api/v1/presence", s.presenceUpdate)
+	s.searchRoutes(api)
 
 	for _, rt := range s.extra {
 		mux.Handle(rt.Pattern, rt.Handler)

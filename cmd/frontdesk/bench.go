@@ -20,15 +20,17 @@ import (
 // runBench runs a load benchmark against a real hub started in this process.
 func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: want a benchmark: ingest or webchat", errUsage)
+		return fmt.Errorf("%w: want a benchmark: ingest, webchat or search", errUsage)
 	}
 	switch args[0] {
 	case "ingest":
 		return benchIngest(ctx, e, args[1:])
 	case "webchat":
 		return benchWebchat(ctx, e, args[1:])
+	case "search":
+		return runBenchSearch(ctx, e, args[1:])
 	}
-	return fmt.Errorf("%w: unknown benchmark %q: want ingest or webchat", errUsage, args[0])
+	return fmt.Errorf("%w: unknown benchmark %q: want ingest, webchat or search", errUsage, args[0])
 }
 
 // loadResult is what one load run measured.

@@ -21,6 +21,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/router"
 	"github.com/frontdeskhq/frontdesk/router/notify"
 	"github.com/frontdeskhq/frontdesk/router/queue"
+	"github.com/frontdeskhq/frontdesk/search"
 	"github.com/frontdeskhq/frontdesk/web"
 )
 
@@ -43,6 +44,7 @@ type config struct {
 	Email         email.Config     `yaml:"email"`
 	Webchat       webchat.Config   `yaml:"webchat"`
 	Router        router.Config    `yaml:"router"`
+	Search        search.Config    `yaml:"search"`
 }
 
 // logConfig is the log section.
@@ -152,6 +154,7 @@ func (c config) withDefaults() config {
 	c.Email = c.Email.WithDefaults()
 	c.Webchat = c.Webchat.WithDefaults()
 	c.Router = c.Router.WithDefaults()
+	c.Search = c.Search.WithDefaults()
 	return c
 }
 
@@ -165,7 +168,7 @@ func (c config) validate() error {
 	}
 	return errors.Join(c.Server.Validate(), c.Store.Validate(), c.Inbox.Validate(), c.Bus.Validate(), c.Redis.Validate(),
 		c.Slack.Validate(), c.Telephony.Validate(), c.PhoneMessages.Validate(), c.Email.Validate(), c.Webchat.Validate(),
-		c.Router.Validate())
+		c.Router.Validate(), c.Search.Validate())
 }
 
 // masked returns a copy of c safe to print: secrets replaced.

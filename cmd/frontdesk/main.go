@@ -50,6 +50,7 @@ func commands() []command {
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"demo", "load the demo data (teams, users, conversations)", runDemo},
 		{"classify", "classify JSON lines from stdin; --eval FILE, --retrain", runClassify},
+		{"reindex", "rebuild the search index from the database", runReindex},
 		{"check-config", "print the resolved configuration, secrets masked", runCheckConfig},
 		{"version", "print the version", runVersion},
 		{"bench", "load benchmarks against an in-process hub: ingest, webchat", runBench},

@@ -21,6 +21,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/router/outbox"
 	"github.com/frontdeskhq/frontdesk/router/presence"
 	"github.com/frontdeskhq/frontdesk/router/queue"
+	"github.com/frontdeskhq/frontdesk/search"
 	"github.com/frontdeskhq/frontdesk/web"
 	"github.com/frontdeskhq/frontdesk/web/realtime"
 )
@@ -74,7 +75,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	groups := []string{outbound.Group, notify.Group, router.Group}
+	var idx *search.Index
+	if !cfg.Search.Disabled {
+		if idx, err = openSearch(cfg, a.store, log); err != nil {
+			return err
+		}
+		defer idx.Close()
+	}
+
+	groups := []string{outbound.Group, notify.Group, router.Group, search.Group}
 	senders := map[string]channels.Sender{}
 	routes, err := wireTelephony(cfg, a, senders, log)
 	if err != nil {
@@ -135,8 +144,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if a.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
-	srv, err := web.New(cfg.Server, web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
-		Hub: hub, Typing: chat, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes, Router: rt})
+	deps := web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
+		Hub: hub, Typing: chat, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes, Router: rt, SavedSearches: a.inbox}
+	if idx != nil {
+		deps.Search = idx
+	}
+	srv, err := web.New(cfg.Server, deps)
 	if err != nil {
 		return err
 	}
@@ -189,6 +202,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	parts = append(parts, slackParts(slackHub, a, consumerName, log)...)
 	parts = append(parts, mailParts...)
+	if idx != nil {
+		parts = append(parts, component{"indexer", search.NewIndexer(idx, a.store, a.bus, cfg.Search, consumerName, log,
+			search.WithIndexerObserver(newIndexerMetrics(a.registry))).Run})
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
 		g.Go(func() error { return guard(gctx, log, p) })

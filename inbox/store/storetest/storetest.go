@@ -41,6 +41,9 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"SlackLinks", testSlackLinks},
 		{"MailboxCheckpoints", testMailboxCheckpoints},
 		{"Visitors", testVisitors},
+		{"ConversationsChangedPages", testConversationsChanged},
+		{"BulkReads", testBulkReads},
+		{"SavedSearches", testSavedSearches},
 	}
 	tests = append(tests, phoneMessageCases...)
 	for _, tt := range tests {

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdeskhq/frontdesk/inbox/store"
+	"github.com/frontdeskhq/frontdesk/search"
+)
+
+// searchPath is the index folder of cfg.
+func searchPath(cfg config) string {
+	if filepath.IsAbs(cfg.Search.Path) {
+		return cfg.Search.Path
+	}
+	return filepath.Join(cfg.DataDir, cfg.Search.Path)
+}
+
+// openSearch opens the search index of cfg for serving.
+func openSearch(cfg config, st *store.SQLite, log *slog.Logger) (*search.Index, error) {
+	idx, err := search.Open(searchPath(cfg), search.Options{Directory: st, DefaultCountry: cfg.Inbox.DefaultCountryCode,
+		MaxExportRows: cfg.Search.MaxExportRows, Logger: log})
+	if errors.Is(err, search.ErrLocked) {
+		return nil, fmt.Errorf("%w (another frontdesk serve on this data folder?)", err)
+	}
+	return idx, err
+}
+
+// runReindex rebuilds the search index from the database, with a progress bar and a
+// rate on stderr. The hub must be stopped: it holds the index while it runs.
+func runReindex(ctx context.Context, e *env, args []string) error {
+	var c common
+	if err := parse(flags(e, "reindex", &c), args); err != nil {
+		return err
+	}
+	a, err := openQuiet(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	total, err := a.store.CountMessages(ctx)
+	if err != nil {
+		return err
+	}
+	path := searchPath(a.cfg)
+	p := newProgressBar(e.stderr, "reindex", total)
+	n, err := search.Rebuild(ctx, path, a.store, search.Options{DefaultCountry: a.cfg.Inbox.DefaultCountryCode, Logger: a.log},
+		a.cfg.Search, p.update)
+	p.done(n)
+	if errors.Is(err, search.ErrLocked) {
+		return fmt.Errorf("%w: stop frontdesk serve first (it owns the index), then run reindex again", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "search index %s rebuilt: %d messages\n", path, n)
+	return nil
+}
+
+// progressBar draws "reindex [#####.....] 52% 10400/20000 8700/s" on a terminal line.
+// Safe for concurrent use.
+type progressBar struct {
+	mu    sync.Mutex
+	w     io.Writer
+	label string
+	total int64
+	start time.Time
+	last  time.Time
+}
+
+func newProgressBar(w io.Writer, label string, total int64) *progressBar {
+	return &progressBar{w: w, label: label, total: total, start: time.Now()}
+}
+
+// update redraws the bar, at most ten times a second.
+func (p *progressBar) update(done int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond {
+		p.last = now
+		p.draw(done, "\r")
+	}
+}
+
+// done draws the final state and ends the line.
+func (p *progressBar) done(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.draw(n, "\r")
+	fmt.Fprintln(p.w)
+}
+
+func (p *progressBar) draw(done int, prefix string) {
+	const width = 30
+	frac := 1.0
+	if p.total > 0 {
+		frac = min(1, float64(done)/float64(p.total))
+	}
+	fill := int(frac * width)
+	rate := float64(done) / max(time.Since(p.start).Seconds(), 1e-3)
+	fmt.Fprintf(p.w, "%s%s [%s%s] %3.0f%% %d/%d %.0f/s", prefix, p.label,
+		strings.Repeat("#", fill), strings.Repeat(".", width-fill), frac*100, done, p.total, rate)
+}
+
+// indexerMetrics exports the indexer's batches to Prometheus.
+type indexerMetrics struct {
+	batches  *prometheus.CounterVec
+	docs     prometheus.Counter
+	duration prometheus.Histogram
+}
+
+func newIndexerMetrics(reg prometheus.Registerer) *indexerMetrics {
+	m := &indexerMetrics{
+		batches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_search_batches_total",
+			Help: "Index batches written by the search indexer, by result."}, []string{"result"}),
+		docs: prometheus.NewCounter(prometheus.CounterOpts{Name: "frontdesk_search_documents_indexed_total",
+			Help: "Message documents written by the search indexer."}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "frontdesk_search_batch_duration_seconds",
+			Help: "Time to read, build and write one index batch.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+	}
+	reg.MustRegister(m.batches, m.docs, m.duration)
+	return m
+}
+
+// Indexed implements search.Observer.
+func (m *indexerMetrics) Indexed(_, docs int, took time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.batches.WithLabelValues(result).Inc()
+	m.docs.Add(float64(docs))
+	m.duration.Observe(took.Seconds())
+}

@@ -1,0 +1,244 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/frontdeskhq/frontdesk/inbox"
+)
+
+// clause compiles one clause of a query; nil means the clause is a stop word and
+// selects nothing either way.
+func (x *Index) clause(ctx context.Context, actor inbox.User, c Clause) (query.Query, error) {
+	v := c.Value
+	switch c.Field {
+	case "":
+		if c.Phrase {
+			return x.phraseQuery(v), nil
+		}
+		if c.Phone && strings.Contains(v, " ") {
+			// Digit groups: a phone number, or the same numbers as words in the text.
+			words := make([]query.Query, 0, 5)
+			for _, g := range strings.Fields(v) {
+				if w := x.wordQuery(g, false); w != nil {
+					words = append(words, w)
+				}
+			}
+			qs := []query.Query{query.NewConjunctionQuery(words)}
+			if id := x.identityQuery(v, true); id != nil {
+				qs = append(qs, id)
+			}
+			return query.NewDisjunctionQuery(qs), nil
+		}
+		return x.wordQuery(v, c.Phone), nil
+	case "channel", "status", "category", "kind":
+		return termQuery(c.Field, strings.ToLower(v)), nil
+	case "tag":
+		return termQuery(fieldTags, strings.ToLower(v)), nil
+	case "language":
+		return termQuery(fieldLanguage, languageValue(v)), nil
+	case "contact":
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, invalid("q", "contact:%s: a contact id is a number", v)
+		}
+		return termQuery(fieldContact, v), nil
+	case "team":
+		id, err := x.teamValue(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		return termQuery(fieldTeam, id), nil
+	case "assignee":
+		id, err := x.userValue(ctx, actor, v)
+		if err != nil {
+			return nil, err
+		}
+		return termQuery(fieldAssignee, id), nil
+	case "from":
+		q := x.identityQuery(v, isPhoneWord(strings.ReplaceAll(v, " ", "")))
+		if q == nil {
+			return query.NewMatchNoneQuery(), nil
+		}
+		return q, nil
+	case "subject":
+		var qs []query.Query
+		for _, l := range textLangs {
+			if c.Phrase {
+				qs = append(qs, matchPhrase(subjectFields[l], v))
+			} else {
+				qs = append(qs, matchAll(subjectFields[l], v))
+			}
+		}
+		return query.NewDisjunctionQuery(qs), nil
+	case "before", "after":
+		y, m, d, ok := parseDay(v)
+		if !ok {
+			return nil, invalid("q", "%s:%s: a date is written YYYY-MM-DD", c.Field, v)
+		}
+		day := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+		t, f := true, false
+		var q *query.DateRangeQuery
+		if c.Field == "before" {
+			q = query.NewDateRangeInclusiveQuery(time.Time{}, day, &f, &f)
+		} else {
+			q = query.NewDateRangeInclusiveQuery(day, time.Time{}, &t, &f)
+		}
+		q.SetField(fieldCreated)
+		return q, nil
+	}
+	return nil, invalid("q", "unknown field %s", c.Field)
+}
+
+// teamValue resolves a team: an id, "none", or a slug.
+func (x *Index) teamValue(ctx context.Context, v string) (string, error) {
+	if strings.EqualFold(v, noValue) {
+		return noValue, nil
+	}
+	if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+		return v, nil
+	}
+	if x.dir != nil {
+		teams, err := x.dir.Teams(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, t := range teams {
+			if strings.EqualFold(t.Slug, v) {
+				return strconv.FormatInt(t.ID, 10), nil
+			}
+		}
+	}
+	return "", invalid("q", "team:%s: no such team", v)
+}
+
+// userValue resolves an assignee: an id, "me", "none", or an email.
+func (x *Index) userValue(ctx context.Context, actor inbox.User, v string) (string, error) {
+	switch {
+	case strings.EqualFold(v, "me"):
+		return strconv.FormatInt(actor.ID, 10), nil
+	case strings.EqualFold(v, noValue):
+		return noValue, nil
+	}
+	if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+		return v, nil
+	}
+	if x.dir != nil && strings.Contains(v, "@") {
+		u, err := x.dir.UserByEmail(ctx, strings.ToLower(v))
+		if err == nil {
+			return strconv.FormatInt(u.ID, 10), nil
+		}
+		if !errors.Is(err, inbox.ErrNotFound) {
+			return "", err
+		}
+	}
+	return "", invalid("q", "assignee:%s: no such user", v)
+}
+
+// analyze returns the terms analyzer makes of text.
+func (x *Index) analyze(analyzer, text string) []string {
+	a := x.bi.Mapping().AnalyzerNamed(analyzer)
+	if a == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range a.Analyze([]byte(text)) {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// wordQuery looks for one typed word in every text field with the field's analyzer, in
+// contact names, emails and phone numbers (as prefixes, since people type them
+// partially). It returns nil for a stop word of French or English, which is looked for
+// nowhere.
+func (x *Index) wordQuery(w string, phone bool) query.Query {
+	if len(x.analyze(AnalyzerFrench, w)) == 0 || len(x.analyze(AnalyzerEnglish, w)) == 0 {
+		return nil // a stop word: "la facture" looks for facture
+	}
+	var qs []query.Query
+	for _, l := range textLangs {
+		qs = append(qs, matchAll(textFields[l], w), matchAll(subjectFields[l], w))
+	}
+	if id := x.identityQuery(w, phone); id != nil {
+		qs = append(qs, id)
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// identityQuery looks for v as the start of a contact's name words, email address or
+// email parts, or phone number.
+func (x *Index) identityQuery(v string, phone bool) query.Query {
+	var qs []query.Query
+	if phone {
+		if d := phoneDigits(v); len(d) >= 3 {
+			qs = append(qs, prefix(fieldPhone, d))
+		}
+	}
+	if strings.ContainsAny(v, "@.") {
+		qs = append(qs, prefix(fieldEmail, strings.ToLower(v)))
+	}
+	if name := x.prefixes(fieldName, v); name != nil {
+		qs = append(qs, name)
+	}
+	if parts := x.prefixes(fieldIdent, splitAlnum(strings.ToLower(v))); parts != nil {
+		qs = append(qs, parts)
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// prefixes requires every folded word of v to start a word of field.
+func (x *Index) prefixes(field, v string) query.Query {
+	terms := x.analyze(AnalyzerPlain, v)
+	if len(terms) == 0 {
+		return nil
+	}
+	qs := make([]query.Query, 0, len(terms))
+	for _, t := range terms {
+		qs = append(qs, prefix(field, t))
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewConjunctionQuery(qs)
+}
+
+// phraseQuery looks for a phrase in every text field and in contact names.
+func (x *Index) phraseQuery(p string) query.Query {
+	qs := make([]query.Query, 0, 2*len(textLangs)+1)
+	for _, l := range textLangs {
+		qs = append(qs, matchPhrase(textFields[l], p), matchPhrase(subjectFields[l], p))
+	}
+	qs = append(qs, matchPhrase(fieldName, p))
+	return query.NewDisjunctionQuery(qs)
+}
+
+func matchAll(field, text string) query.Query {
+	q := query.NewMatchQuery(text)
+	q.SetField(field)
+	q.SetOperator(query.MatchQueryOperatorAnd)
+	return q
+}
+
+func matchPhrase(field, text string) query.Query {
+	q := query.NewMatchPhraseQuery(text)
+	q.SetField(field)
+	return q
+}
+
+func prefix(field, p string) query.Query {
+	q := query.NewPrefixQuery(p)
+	q.SetField(field)
+	return q
+}

@@ -1,0 +1,287 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/frontdeskhq/frontdesk/inbox"
+)
+
+// facetFields are the fields counted when a request asks for facets.
+var facetFields = []string{fieldChannel, fieldStatus, fieldTeam, fieldAssignee, fieldCategory, fieldLanguage, fieldKind, fieldTags}
+
+// facetSize is how many values of each facet are returned.
+const facetSize = 20
+
+// facetValuesCap bounds the distinct field=value terms counted in one search (all
+// facets together): a few channels, statuses, languages and kinds, tens of teams and
+// categories, hundreds of agents and tags.
+const facetValuesCap = 5000
+
+// storedFields are read back for hits.
+var storedFields = []string{fieldMessageID, fieldConversation, fieldKind, fieldChannel, fieldStatus, fieldTeam,
+	fieldAssignee, fieldCategory, fieldLanguage, fieldPriority, fieldContact, fieldName, fieldSubject,
+	fieldCreated, fieldTextLang, textFields["fr"], textFields["en"], textFields["other"]}
+
+// Search runs r for actor: only messages of conversations actor may see (inbox.CanSee)
+// are scored, counted, faceted and returned.
+func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result, error) {
+	start := time.Now()
+	if actor.Disabled || !actor.Role.Valid() {
+		return Result{}, inbox.ErrUnauthorized
+	}
+	limit := r.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultLimit
+	case limit < 0 || limit > MaxLimit:
+		return Result{}, invalid("limit", "must be between 1 and %d", MaxLimit)
+	}
+	pq, err := ParseQuery(r.Query)
+	if err != nil {
+		var qe *QueryError
+		if errors.As(err, &qe) {
+			return Result{}, invalid("q", "%s (at byte %d)", qe.Message, qe.Offset)
+		}
+		return Result{}, err
+	}
+	sort := r.Sort
+	switch sort {
+	case "":
+		sort = SortNewest
+		if pq.hasText() {
+			sort = SortRelevance
+		}
+	case SortRelevance, SortNewest, SortOldest:
+	default:
+		return Result{}, invalid("sort", "must be %s, %s or %s", SortRelevance, SortNewest, SortOldest)
+	}
+	if !r.Filters.To.IsZero() && !r.Filters.From.IsZero() && !r.Filters.From.Before(r.Filters.To) {
+		return Result{}, invalid("to", "must be after from")
+	}
+	fp := fingerprint(r, sort)
+	cur := cursor{Sort: sort, Fingerprint: fp, Snapshot: x.maxMID.Load()}
+	if r.Cursor != "" {
+		c, err := decodeCursor(r.Cursor)
+		if err != nil {
+			return Result{}, err
+		}
+		if c.Sort != sort || c.Fingerprint != fp {
+			return Result{}, invalid("cursor", "belongs to another search or sort")
+		}
+		cur = c
+	}
+	if sort == SortRelevance && cur.Offset+limit > MaxRelevanceDepth {
+		return Result{}, invalid("cursor", "relevance pages stop at %d hits: sort by date or refine the search", MaxRelevanceDepth)
+	}
+
+	q, err := x.compile(ctx, actor, pq, r.Filters, cur.Snapshot)
+	if err != nil {
+		return Result{}, err
+	}
+	req := bleve.NewSearchRequestOptions(q, limit, 0, false)
+	key := func(field string, desc bool) *bsearch.SortField {
+		return &bsearch.SortField{Field: field, Type: bsearch.SortFieldAsString, Desc: desc}
+	}
+	switch sort {
+	case SortRelevance:
+		req.From = cur.Offset
+		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, key(fieldIDKey, true)})
+	case SortNewest:
+		req.SortByCustom(bsearch.SortOrder{key(fieldDateKey, true)})
+		req.Score = "none" // date orders need no scores: skip computing them
+	case SortOldest:
+		req.SortByCustom(bsearch.SortOrder{key(fieldDateKey, false)})
+		req.Score = "none"
+	}
+	if cur.After != nil {
+		if len(cur.After) != len(req.Sort) {
+			return Result{}, invalid("cursor", "not a cursor of this search")
+		}
+		req.SetSearchAfter(cur.After)
+	}
+	req.Fields = storedFields
+	req.IncludeLocations = true
+	// Facets describe the whole result, which later pages share with the first: they
+	// are counted on the first page only (counting reads every hit's values).
+	facets := r.Facets && r.Cursor == ""
+	if facets {
+		req.AddFacet(fieldFacet, bleve.NewFacetRequest(fieldFacet, facetValuesCap))
+	}
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, fmt.Errorf("search: %w", ctx.Err())
+		}
+		return Result{}, fmt.Errorf("search: run query: %w", err)
+	}
+	out := Result{Total: res.Total, Sort: sort, Hits: make([]Hit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, toHit(h, r.FullText))
+	}
+	if facets {
+		out.Facets = splitFacets(res.Facets[fieldFacet])
+	}
+	if len(res.Hits) == limit {
+		next := cur
+		if sort == SortRelevance {
+			next.Offset += limit
+		} else {
+			next.After = res.Hits[len(res.Hits)-1].Sort
+		}
+		if sort != SortRelevance || uint64(next.Offset) < res.Total {
+			out.NextCursor = next.encode()
+		}
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// hasText reports whether q looks for words (so relevance is a meaningful order).
+func (q Query) hasText() bool {
+	for _, c := range q.Clauses {
+		if !c.Negate && (c.Field == "" || c.Field == "from" || c.Field == "subject") {
+			return true
+		}
+	}
+	return false
+}
+
+// visibility is the permission part of every query: nil for those who see everything;
+// for agents, their teams' conversations, those with no team and those assigned to
+// them (inbox.CanSee). Private notes follow the same rule as the conversation view,
+// which shows notes to whoever may open the conversation.
+func visibility(u inbox.User) query.Query {
+	if u.Role.SeesAll() {
+		return nil
+	}
+	qs := []query.Query{termQuery(fieldTeam, noValue), termQuery(fieldAssignee, strconv.FormatInt(u.ID, 10))}
+	for _, t := range u.TeamIDs {
+		qs = append(qs, termQuery(fieldTeam, strconv.FormatInt(t, 10)))
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// compile turns the parsed query, the filters and the permissions into one bleve query.
+func (x *Index) compile(ctx context.Context, actor inbox.User, pq Query, f Filters, snapshot int64) (query.Query, error) {
+	var must, not []query.Query
+	hadWords, keptWords := false, false
+	for _, c := range pq.Clauses {
+		cq, err := x.clause(ctx, actor, c)
+		if err != nil {
+			return nil, err
+		}
+		if c.Field == "" && !c.Negate {
+			hadWords = true
+		}
+		if cq == nil {
+			continue // a stop word
+		}
+		if c.Field == "" && !c.Negate {
+			keptWords = true
+		}
+		if c.Negate {
+			not = append(not, cq)
+		} else {
+			must = append(must, cq)
+		}
+	}
+	if hadWords && !keptWords {
+		return query.NewMatchNoneQuery(), nil
+	}
+	must = append(must, filterQueries(f)...)
+	if v := visibility(actor); v != nil {
+		must = append(must, v)
+	}
+	// The snapshot bound leaves out messages indexed after the first page. It is written
+	// as the exclusion of the (few) ids above it rather than a range over every id
+	// below it, which would cost a posting list per id block on every query.
+	low, excl := float64(snapshot), false
+	not = append(not, numericRange(fieldMessageID, &low, nil, &excl, nil))
+	if len(must) == 0 {
+		must = append(must, query.NewMatchAllQuery())
+	}
+	return query.NewBooleanQuery(must, nil, not), nil
+}
+
+func numericRange(field string, min, max *float64, minIncl, maxIncl *bool) query.Query {
+	q := query.NewNumericRangeInclusiveQuery(min, max, minIncl, maxIncl)
+	q.SetField(field)
+	return q
+}
+
+// filterQueries turns structured filters into queries.
+func filterQueries(f Filters) []query.Query {
+	var out []query.Query
+	anyOf := func(field string, values []string, norm func(string) string) {
+		if len(values) == 0 {
+			return
+		}
+		qs := make([]query.Query, 0, len(values))
+		for _, v := range values {
+			qs = append(qs, termQuery(field, norm(v)))
+		}
+		out = append(out, query.NewDisjunctionQuery(qs))
+	}
+	anyOf(fieldChannel, f.Channels, strings.ToLower)
+	anyOf(fieldStatus, f.Statuses, strings.ToLower)
+	anyOf(fieldCategory, f.Categories, strings.ToLower)
+	anyOf(fieldLanguage, f.Languages, languageValue)
+	anyOf(fieldKind, f.Kinds, strings.ToLower)
+	anyOf(fieldTags, f.Tags, strings.ToLower)
+	ids := func(l []int64, none bool) []string {
+		s := make([]string, 0, len(l)+1)
+		for _, id := range l {
+			s = append(s, strconv.FormatInt(id, 10))
+		}
+		if none {
+			s = append(s, noValue)
+		}
+		return s
+	}
+	same := func(s string) string { return s }
+	anyOf(fieldTeam, ids(f.TeamIDs, f.NoTeam), same)
+	anyOf(fieldAssignee, ids(f.AssigneeIDs, f.Unassigned), same)
+	anyOf(fieldContact, ids(f.ContactIDs, false), same)
+	if !f.From.IsZero() || !f.To.IsZero() {
+		t, fa := true, false
+		q := query.NewDateRangeInclusiveQuery(f.From, f.To, &t, &fa)
+		q.SetField(fieldCreated)
+		out = append(out, q)
+	}
+	return out
+}
+
+// splitFacets turns the counts of the combined "field=value" facet into one Facet per
+// field, each with its facetSize commonest values.
+func splitFacets(f *bsearch.FacetResult) map[string]Facet {
+	out := make(map[string]Facet, len(facetFields))
+	for _, name := range facetFields {
+		out[name] = Facet{Terms: []FacetTerm{}}
+	}
+	if f == nil || f.Terms == nil {
+		return out
+	}
+	for _, t := range f.Terms.Terms() { // most frequent first
+		name, value, ok := strings.Cut(t.Term, "=")
+		fc, known := out[name]
+		if !ok || !known {
+			continue
+		}
+		if len(fc.Terms) < facetSize {
+			fc.Terms = append(fc.Terms, FacetTerm{Value: value, Count: t.Count})
+		} else {
+			fc.Other += t.Count
+		}
+		out[name] = fc
+	}
+	return out
+}
