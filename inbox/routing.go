@@ -86,12 +86,19 @@ func (s *Service) Classify(ctx context.Context, id int64, r Routing) (Conversati
 		if st.Corrected {
 			r.Category, r.Language, r.Tension = c.Category, c.Language, c.Tension
 		}
-		changed := []string{"classification"}
-		if c.Priority != r.Priority {
+		// Only what really changed is announced: a message that leaves everything as it
+		// was publishes no conversation.updated, so workers (the search indexer above
+		// all) have nothing to redo.
+		var changed []string
+		category, language, tension := cleanLine(r.Category, 32), cleanLine(r.Language, 16), cleanLine(r.Tension, 16)
+		if category != c.Category || language != c.Language || tension != c.Tension {
+			changed = append(changed, "classification")
+		}
+		priority := max(0, min(100, r.Priority))
+		if c.Priority != priority {
 			changed = append(changed, "priority")
 		}
-		c.Category, c.Language, c.Tension = cleanLine(r.Category, 32), cleanLine(r.Language, 16), cleanLine(r.Tension, 16)
-		c.Priority = max(0, min(100, r.Priority))
+		c.Category, c.Language, c.Tension, c.Priority = category, language, tension, priority
 		if r.TeamID != nil && *r.TeamID != c.TeamID {
 			if err := addEvent(ctx, tx, id, EventTeamChanged, routerActor, map[string]any{"from": c.TeamID, "to": *r.TeamID, "reason": "routing"}, now); err != nil {
 				return err
@@ -163,6 +170,9 @@ func (s *Service) Classify(ctx context.Context, id int64, r Routing) (Conversati
 			return err
 		}
 		out, applied = c, true
+		if len(changed) == 0 {
+			return nil
+		}
 		return publish(ctx, tx, TopicConversationUpdated, &c, nil, routerActor, changed, now)
 	})
 	return out, applied, err

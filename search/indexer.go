@@ -209,7 +209,7 @@ func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery) (int, error
 				x.log.Error("undecodable event skipped", "entry", d.ID, "type", d.Type, "err", err)
 				continue
 			}
-			if d.Type == inbox.TopicConversationUpdated {
+			if d.Type == inbox.TopicConversationUpdated && reindexes(e.Changed) {
 				plan.conversation(e.ConversationID)
 			}
 			cp.Time = later(cp.Time, e.At)
@@ -240,6 +240,24 @@ func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery) (int, error
 		return 0, err
 	}
 	return len(docs), nil
+}
+
+// reindexes reports whether a conversation update with these changed fields calls for
+// its messages' documents to be written again. The priority alone does not: the router
+// ages it continually, and rewriting every message of every waiting conversation each
+// time would cost more than the whole ingest; a document's priority is refreshed with
+// the next change that does count, or the next message. An update naming nothing (an
+// older writer) counts, to be safe.
+func reindexes(changed []string) bool {
+	if len(changed) == 0 {
+		return true
+	}
+	for _, f := range changed {
+		if f != "priority" {
+			return true
+		}
+	}
+	return false
 }
 
 func later(a, b time.Time) time.Time {
