@@ -377,7 +377,11 @@ func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput
 				changed = append(changed, "status")
 			}
 		}
-		if err := tx.UpdateActivity(ctx, &c); err != nil {
+		update := tx.UpdateActivity
+		if changed != nil {
+			update = tx.UpdateConversation
+		}
+		if err := update(ctx, &c); err != nil {
 			return fmt.Errorf("inbox: reply to %d: %w", id, err)
 		}
 		if also != nil {

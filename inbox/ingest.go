@@ -150,7 +150,11 @@ func (s *Service) Ingest(ctx context.Context, env channels.Envelope) (res Ingest
 			conv.WaitingSince = &at
 		}
 		conv.UpdatedAt = now
-		if err := tx.UpdateActivity(ctx, &conv); err != nil {
+		update := tx.UpdateActivity
+		if changed != nil {
+			update = tx.UpdateConversation
+		}
+		if err := update(ctx, &conv); err != nil {
 			return fmt.Errorf("inbox: ingest: update conversation: %w", err)
 		}
 		if changed != nil {

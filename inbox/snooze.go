@@ -37,7 +37,7 @@ func (s *Service) WakeSnoozed(ctx context.Context) (int, error) {
 			if err := addEvent(ctx, tx, id, EventStatusChanged, 0, map[string]any{"from": StatusSnoozed, "to": StatusOpen, "reason": "snooze_ended"}, now); err != nil {
 				return err
 			}
-			if err := tx.UpdateActivity(ctx, &c); err != nil {
+			if err := tx.UpdateConversation(ctx, &c); err != nil {
 				return err
 			}
 			woken++

@@ -85,10 +85,10 @@ type Tx interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
 	// UpdateConversation writes every mutable field of c.
 	UpdateConversation(ctx context.Context, c *Conversation) error
-	// UpdateActivity writes only the fields a new message changes: status (with
-	// snoozed_until and resolved_at), waiting_since, first_response_at, last_message_at,
-	// message_count and updated_at. It is UpdateConversation for the hot path: indexes
-	// on other columns are left untouched.
+	// UpdateActivity writes only the fields a new message changes when the status stays:
+	// waiting_since, first_response_at, last_message_at, message_count and updated_at.
+	// It is UpdateConversation for the hot path: indexes on other columns are left
+	// untouched. A status change goes through UpdateConversation.
 	UpdateActivity(ctx context.Context, c *Conversation) error
 	// CreateMessage inserts m with its attachments and sets the ids. A second message
 	// with the same channel and external id fails with ErrDuplicate.

@@ -19,6 +19,10 @@ import (
 // policies default to configs/routing.yaml, which cmd/frontdesk applies when the file
 // in use has none.
 type Config struct {
+	// Disabled runs the hub without routing: nothing is classified, queued or assigned
+	// automatically and the routing endpoints answer 503. For a single hub that does
+	// not want it, or a load measure of the rest.
+	Disabled   bool             `yaml:"disabled"`
 	Classifier classify.Config  `yaml:"classifier"`
 	Priority   priority.Weights `yaml:"priority"`
 	// Rules are the routing rules, tried in order.

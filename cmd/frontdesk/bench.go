@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime/pprof"
 	"slices"
@@ -136,6 +137,8 @@ func benchIngest(ctx context.Context, e *env, args []string) error {
 	dur := fs.Duration("duration", 10*time.Second, "how long each load runs")
 	threads := fs.Int("threads", 500, "distinct conversation threads the messages fall into")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the hub run to `file`")
+	core := fs.Bool("core", false, "run only the core workers (outbound, realtime, notify): no router, no search indexer")
+	perThread := fs.Int("per-thread", 0, "messages per conversation thread (0: spread over --threads threads)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -149,8 +152,17 @@ func benchIngest(ctx context.Context, e *env, args []string) error {
 		data = tmp
 	}
 	common := []string{"--data", data}
-	if c.config != "" {
+	switch {
+	case c.config != "" && *core:
+		return fmt.Errorf("%w: --core and --config do not go together", errUsage)
+	case c.config != "":
 		common = append(common, "--config", c.config)
+	case *core:
+		path := filepath.Join(data, "core.yaml")
+		if err := os.WriteFile(path, []byte("router:\n  disabled: true\nsearch:\n  disabled: true\n"), 0o600); err != nil {
+			return err
+		}
+		common = append(common, "--config", path)
 	}
 	base, token, stopHub, err := startBenchHub(ctx, e, common)
 	if err != nil {
@@ -166,13 +178,27 @@ func benchIngest(ctx context.Context, e *env, args []string) error {
 	go bare.Serve(ln)
 	defer bare.Close()
 
+	thread := func(i int64) int64 {
+		if *perThread > 0 {
+			return i / int64(*perThread)
+		}
+		return i % int64(*threads)
+	}
 	body := func(prefix string) func(i int64) []byte {
 		return func(i int64) []byte {
 			return fmt.Appendf(nil, `{"external_id":"%s-%d","from":{"name":"Client %d","address":"client%d@example.fr"},"subject":"Demande de rendez-vous %d","text":"Bonjour, je souhaiterais prendre rendez-vous la semaine prochaine pour renouveler ma carte d'identité. Merci.","thread_key":"t-%d"}`,
-				prefix, i, i%1000, i%1000, i, i%int64(*threads))
+				prefix, i, i%1000, i%1000, i, thread(i))
 		}
 	}
-	fmt.Fprintf(e.stdout, "ingest benchmark: %d clients, %s per run, %d threads\n", *clients, *dur, *threads)
+	workers := "every worker (router, search indexer, outbound, realtime, notify)"
+	if *core {
+		workers = "the core workers (outbound, realtime, notify)"
+	}
+	threading := fmt.Sprintf("%d threads", *threads)
+	if *perThread > 0 {
+		threading = fmt.Sprintf("%d messages per thread", *perThread)
+	}
+	fmt.Fprintf(e.stdout, "ingest benchmark: %d clients, %s per run, %s, hub running %s\n", *clients, *dur, threading, workers)
 	bareRes := load(ctx, "http://"+ln.Addr().String()+"/api/v1/inbound", token, *clients, *dur, body("bare"))
 	report(e.stdout, "bare handler (decode only)", bareRes)
 	if *profile != "" {

@@ -83,7 +83,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		defer idx.Close()
 	}
 
-	groups := []string{outbound.Group, notify.Group, router.Group, search.Group}
+	groups := []string{outbound.Group, notify.Group, search.Group}
+	if !cfg.Router.Disabled {
+		groups = append(groups, router.Group)
+	}
 	senders := map[string]channels.Sender{}
 	routes, err := wireTelephony(cfg, a, senders, log)
 	if err != nil {
@@ -117,12 +120,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		mailboxes = mailboxStates{mail}
 	}
-	rt, modelTime, err := a.newRouter()
-	if err != nil {
-		return err
+	var rt *router.Router
+	var modelTime time.Time
+	var sink realtime.PresenceSink
+	if !cfg.Router.Disabled {
+		if rt, modelTime, err = a.newRouter(); err != nil {
+			return err
+		}
+		sink = presenceBridge{rt: rt, users: a.store}
 	}
 	// The realtime hub knows who has the inbox open; the router assigns by it.
-	hub := realtime.New(realtime.Config{}, a.store, presenceBridge{rt: rt, users: a.store}, log)
+	hub := realtime.New(realtime.Config{}, a.store, sink, log)
 	chat, err := webchat.New(cfg.Webchat, webchat.Deps{
 		Inbox: a.inbox, Blobs: a.blobs, Logger: log, PublicURL: cfg.Server.PublicURL,
 		Availability: hub, Typing: hub, Email: senders[channels.Email],
@@ -145,7 +153,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		checks = append(checks, web.Check{Name: "redis", Fn: a.bus.Ping})
 	}
 	deps := web.Deps{Inbox: a.inbox, Logger: log, Checks: checks, Registry: a.registry,
-		Hub: hub, Typing: chat, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes, Router: rt, SavedSearches: a.inbox}
+		Hub: hub, Typing: chat, Blobs: a.blobs, Routes: routes, Mailboxes: mailboxes, SavedSearches: a.inbox}
+	if rt != nil {
+		deps.Router = rt
+	}
 	if idx != nil {
 		deps.Search = idx
 	}
@@ -194,11 +205,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Stream: inbox.Stream, Group: notify.Group, Name: consumerName,
 		}, notifier.Handle, log).Run},
 		{"overdue", notify.NewSweeper(a.inbox, cfg.PhoneMessages.OverdueCheck, log).Run},
-		{"router", queue.NewConsumer(a.bus, queue.ConsumerConfig{
-			Stream: inbox.Stream, Group: router.Group, Name: consumerName,
-		}, rt.Handle, log).Run},
-		{"router-jobs", rt.Run},
-		{"classifier-reload", watchModel(cfg, rt, modelTime, log)},
+	}
+	if rt != nil {
+		parts = append(parts,
+			component{"router", queue.NewConsumer(a.bus, queue.ConsumerConfig{
+				Stream: inbox.Stream, Group: router.Group, Name: consumerName,
+			}, rt.Handle, log).Run},
+			component{"router-jobs", rt.Run},
+			component{"classifier-reload", watchModel(cfg, rt, modelTime, log)})
 	}
 	parts = append(parts, slackParts(slackHub, a, consumerName, log)...)
 	parts = append(parts, mailParts...)

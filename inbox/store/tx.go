@@ -133,10 +133,9 @@ func (t *tx) UpdateConversation(ctx context.Context, c *inbox.Conversation) erro
 }
 
 func (t *tx) UpdateActivity(ctx context.Context, c *inbox.Conversation) error {
-	res, err := t.exec(ctx, `UPDATE conversations SET status = ?, snoozed_until = ?, resolved_at = ?, waiting_since = ?,
-		first_response_at = ?, last_message_at = ?, message_count = ?, updated_at = ? WHERE id = ?`,
-		string(c.Status), nullMicro(c.SnoozedUntil), nullMicro(c.ResolvedAt), nullMicro(c.WaitingSince),
-		nullMicro(c.FirstResponseAt), micro(c.LastMessageAt), c.MessageCount, micro(c.UpdatedAt), c.ID)
+	res, err := t.exec(ctx, `UPDATE conversations SET waiting_since = ?, first_response_at = ?, last_message_at = ?,
+		message_count = ?, updated_at = ? WHERE id = ?`,
+		nullMicro(c.WaitingSince), nullMicro(c.FirstResponseAt), micro(c.LastMessageAt), c.MessageCount, micro(c.UpdatedAt), c.ID)
 	if err != nil {
 		return fmt.Errorf("store: update activity of conversation %d: %w", c.ID, err)
 	}
