@@ -166,7 +166,7 @@ func (s *Server) agentWriter(ws *websocket.Conn, c *realtime.Conn, missed [][]by
 }
 
 // agentBatch caps how many queued events one frame carries.
-const agentBatch = 64
+const agentBatch = 256
 
 // drainQueued returns first alone, or first and the events already waiting in ch (up to
 // max) as a JSON array; closed reports that ch was closed meanwhile.

@@ -131,7 +131,7 @@ const (
 	// resumes instead of reloading.
 	DefaultBuffer = 20000
 	// DefaultSendQueue absorbs bursts without letting one stuck browser hold memory.
-	DefaultSendQueue = 512
+	DefaultSendQueue = 4096
 )
 
 // Hub fans events out to agents' connections. Safe for concurrent use.
