@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need when it is missing (redis-server, and
-# chromium for the browser tests), then checks formatting, vets and runs every test with
-# the race detector. Usage: .ci/test.sh [extra go test flags]
+# The test command: installs what the tests need when it is missing (redis-server,
+# python3 for smtplib, chromium and axe-core for the browser tests), then checks
+# formatting, vets and runs every test with the race detector.
+# Usage: .ci/test.sh [extra go test flags]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
