@@ -118,6 +118,14 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.Run("open the phone messages", chromedp.Navigate(base+"/messages#all"))
 	tab.WaitFor("the form", `document.querySelectorAll("#pm-recipient option").length > 0`, nil, 10*time.Second)
 	tab.Axe()
+	// Search: a word finds the demo's passport request, the match marked through the DOM;
+	// a facet becomes a removable filter chip.
+	tab.Run("open the search page", chromedp.Navigate(base+"/search?q=passeport"))
+	tab.WaitFor("the hits", `document.querySelectorAll("#hits .hit").length > 0 && document.querySelector("#hits mark") !== null`, nil, 10*time.Second)
+	tab.WaitFor("the match is the word", `Array.from(document.querySelectorAll("#hits mark")).every(m => m.textContent.toLowerCase().startsWith("passeport"))`, nil, time.Second)
+	tab.Run("filter by a facet", chromedp.Click(chromedp.CSS("#facets .facet")))
+	tab.WaitFor("a filter chip", `document.querySelectorAll("#chips .chip").length === 1`, nil, 10*time.Second)
+	tab.Axe()
 	tab.Run("open the English inbox", chromedp.Navigate(base+"/inbox?lang=en"))
 	tab.WaitFor("the list drawn", `document.querySelectorAll("#conversations li button").length >= 5 && document.documentElement.lang === "en"`, nil, 10*time.Second)
 	tab.Axe()

@@ -21,6 +21,7 @@
     if (field === 'channel') return t('channel.' + value);
     if (field === 'status') return t('status.' + value);
     if (field === 'kind') return t('search.kind.' + value);
+    if (field === 'category') return t('cat.' + value);
     if (field === 'language' && value === 'und') return t('search.unknown');
     return value;
   }
