@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/inbox/calendar"
 )
 
 // Config is the telephony section of the configuration.
@@ -33,8 +34,9 @@ type Config struct {
 	// ReplyToCallsBySMS delivers agents' replies in call conversations (missed calls,
 	// voicemails) as SMS to the caller; without it such replies fail as undeliverable.
 	ReplyToCallsBySMS bool `yaml:"reply_to_calls_by_sms"`
-	// OfficeHours decide whether a call rings the desk or goes to voicemail.
-	OfficeHours OfficeHours `yaml:"office_hours"`
+	// OfficeHours decide whether a call rings the desk or goes to voicemail; by default
+	// Monday to Friday 8:30-12:30 and 13:30-17:30 in Paris, closed on French holidays.
+	OfficeHours calendar.Hours `yaml:"office_hours"`
 	// DeskNumbers ring together during office hours (E.164 numbers or sip: URIs).
 	DeskNumbers []string `yaml:"desk_numbers"`
 	// DialTimeout is how long the desk rings before the caller is offered voicemail.
@@ -239,8 +241,8 @@ func (c Config) Validate() error {
 	if c.PBX.MaxSkew < time.Second {
 		bad("pbx.max_skew: must be at least 1s")
 	}
-	if _, err := c.OfficeHours.Schedule(); err != nil {
-		bad("office_hours: %v", err)
+	if _, err := calendar.New(c.OfficeHours); err != nil {
+		bad("office_hours.%v", err)
 	}
 	return errors.Join(errs...)
 }

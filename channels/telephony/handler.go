@@ -37,6 +37,7 @@ import (
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/inbox/calendar"
 )
 
 // Inbox is what the webhooks need of the inbox.
@@ -59,7 +60,7 @@ type Handler struct {
 	cfg      Config
 	inbox    Inbox
 	log      *slog.Logger
-	schedule *Schedule
+	schedule *calendar.Calendar
 	desk     []string
 	// base is the public URL of Config.Path, as signed by the provider.
 	base string
@@ -80,9 +81,9 @@ func New(cfg Config, in Inbox, publicURL string, logger *slog.Logger, opts ...Op
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	sched, err := cfg.OfficeHours.Schedule()
+	sched, err := calendar.New(cfg.OfficeHours)
 	if err != nil {
-		return nil, fmt.Errorf("telephony.office_hours: %w", err)
+		return nil, fmt.Errorf("telephony.office_hours.%w", err)
 	}
 	h := &Handler{cfg: cfg, inbox: in, log: logger.With("component", "telephony"), schedule: sched, now: time.Now}
 	for _, n := range cfg.DeskNumbers {

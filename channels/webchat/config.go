@@ -9,7 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // office hours need Europe/Paris even on a machine without zoneinfo
+
+	"github.com/frontdeskhq/frontdesk/inbox/calendar"
 )
 
 // Config is the webchat section of the configuration.
@@ -43,10 +44,13 @@ type Site struct {
 	// DefaultLanguage is fr or en, used when the browser asks for neither.
 	DefaultLanguage string `yaml:"default_language"`
 	// OfficeHours are when agents answer; outside them the chat offers to leave a
-	// message and an email address.
-	OfficeHours OfficeHours `yaml:"office_hours"`
+	// message and an email address. Without a week the chat is open whenever an agent
+	// is present (always: true).
+	OfficeHours calendar.Hours `yaml:"office_hours"`
 	// Team is the slug of the team the site's conversations are meant for (routing).
 	Team string `yaml:"team"`
+
+	cal *calendar.Calendar // compiled OfficeHours, set by Config.Validate
 }
 
 // Greeting is a greeting in French and English.
@@ -61,17 +65,6 @@ type Colors struct {
 	Accent string `yaml:"accent"`
 	// OnAccent is the text and icon colour drawn on Accent.
 	OnAccent string `yaml:"on_accent"`
-}
-
-// OfficeHours are opening hours in a time zone. Days maps mon, tue, wed, thu, fri, sat,
-// sun to ranges such as "09:00-12:30,13:30-17:00"; a day not listed is closed. No days
-// at all means always open.
-type OfficeHours struct {
-	Timezone string            `yaml:"timezone"`
-	Days     map[string]string `yaml:"days"`
-
-	loc   *time.Location
-	spans map[time.Weekday][][2]int // minutes since midnight, [from, to)
 }
 
 // Limits bound what visitors may send.
@@ -120,8 +113,6 @@ const (
 	DefaultWriteTimeout = 10 * time.Second
 	// DefaultEmailGrace: a reload or a short tunnel is not "gone"; two minutes away is.
 	DefaultEmailGrace = 2 * time.Minute
-	// DefaultTimezone: the desk is French.
-	DefaultTimezone = "Europe/Paris"
 	// DefaultAccent and DefaultOnAccent: a dark blue with white reaches 8.6:1.
 	DefaultAccent   = "#1d4ed8"
 	DefaultOnAccent = "#ffffff"
@@ -137,7 +128,7 @@ func (c Config) WithDefaults() Config {
 			Key:         DemoSite,
 			Name:        "Mairie de Villeneuve (démo)",
 			Greeting:    Greeting{FR: "Bonjour ! Comment pouvons-nous vous aider ?", EN: "Hello! How can we help you?"},
-			OfficeHours: OfficeHours{Days: map[string]string{}},
+			OfficeHours: calendar.Hours{Always: true},
 		}}
 	}
 	sites := make([]Site, len(c.Sites))
@@ -160,9 +151,10 @@ func (c Config) WithDefaults() Config {
 		if s.Greeting.EN == "" {
 			s.Greeting.EN = "Hello! How can we help you?"
 		}
-		if s.OfficeHours.Timezone == "" {
-			s.OfficeHours.Timezone = DefaultTimezone
+		if s.OfficeHours.Week == nil {
+			s.OfficeHours.Always = true
 		}
+		s.OfficeHours = s.OfficeHours.WithDefaults()
 		sites[i] = s
 	}
 	c.Sites = sites
@@ -203,8 +195,6 @@ func (c Config) WithDefaults() Config {
 var (
 	siteKeyRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	colorRe   = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-	dayNames  = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
-		"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
 )
 
 // Validate reports every unusable setting, naming it. It also prepares the office hours
@@ -238,9 +228,11 @@ func (c *Config) Validate() error {
 		} else if r := contrast(s.Colors.Accent, s.Colors.OnAccent); r < 4.5 {
 			errs = append(errs, fmt.Errorf("%s.colors: contrast of on_accent on accent is %.2f:1, below the 4.5:1 WCAG AA needs", p, r))
 		}
-		if err := s.OfficeHours.prepare(); err != nil {
-			errs = append(errs, fmt.Errorf("%s.office_hours: %w", p, err))
+		cal, err := calendar.New(s.OfficeHours)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s.office_hours.%w", p, err))
 		}
+		s.cal = cal
 	}
 	l := c.Limits
 	switch {
@@ -281,62 +273,16 @@ func checkOrigin(o string) error {
 // normalOrigin is o without a trailing slash, lower-cased.
 func normalOrigin(o string) string { return strings.ToLower(strings.TrimSuffix(o, "/")) }
 
-// prepare parses the time zone and day ranges.
-func (h *OfficeHours) prepare() error {
-	loc, err := time.LoadLocation(h.Timezone)
-	if err != nil {
-		return fmt.Errorf("timezone %q: %w", h.Timezone, err)
-	}
-	h.loc = loc
-	h.spans = map[time.Weekday][][2]int{}
-	for day, ranges := range h.Days {
-		wd, ok := dayNames[strings.ToLower(day)]
-		if !ok {
-			return fmt.Errorf("day %q is not mon, tue, wed, thu, fri, sat or sun", day)
-		}
-		for _, r := range strings.Split(ranges, ",") {
-			r = strings.TrimSpace(r)
-			if r == "" {
-				continue
-			}
-			from, to, ok := strings.Cut(r, "-")
-			a, errA := clockMinutes(from)
-			b, errB := clockMinutes(to)
-			if !ok || errA != nil || errB != nil || b <= a {
-				return fmt.Errorf("%s: %q is not a range such as 09:00-12:30", day, r)
-			}
-			h.spans[wd] = append(h.spans[wd], [2]int{a, b})
-		}
-	}
-	return nil
-}
+// Open reports whether t falls in the site's office hours. A site whose configuration
+// was not validated is closed: the visitor can still leave a message.
+func (s *Site) Open(t time.Time) bool { return s.cal != nil && s.cal.Open(t) }
 
-func clockMinutes(s string) (int, error) {
-	hh, mm, ok := strings.Cut(strings.TrimSpace(s), ":")
-	h, err1 := strconv.Atoi(hh)
-	m, err2 := strconv.Atoi(mm)
-	if !ok || err1 != nil || err2 != nil || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) {
-		return 0, fmt.Errorf("bad time %q", s)
+// location is the site's time zone (UTC before validation).
+func (s *Site) location() *time.Location {
+	if s.cal == nil {
+		return time.UTC
 	}
-	return h*60 + m, nil
-}
-
-// Open reports whether t falls in the office hours. Hours with no days are always open.
-func (h *OfficeHours) Open(t time.Time) bool {
-	if len(h.Days) == 0 {
-		return true
-	}
-	if h.loc == nil {
-		return false // not prepared: fail closed, the visitor can still leave a message
-	}
-	lt := t.In(h.loc)
-	m := lt.Hour()*60 + lt.Minute()
-	for _, s := range h.spans[lt.Weekday()] {
-		if m >= s[0] && m < s[1] {
-			return true
-		}
-	}
-	return false
+	return s.cal.Location()
 }
 
 // contrast is the WCAG contrast ratio of two #rrggbb colours.

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/frontdeskhq/frontdesk/channels"
+	"github.com/frontdeskhq/frontdesk/inbox/calendar"
 )
 
 func TestHelloIssuesTokenThenReplaysHistory(t *testing.T) {
@@ -388,7 +389,7 @@ func TestProfileRefusesBadEmail(t *testing.T) {
 
 func TestOfflineWelcome(t *testing.T) {
 	f := newFixture(t, func(c *Config, _ *Deps) {
-		c.Sites[0].OfficeHours = OfficeHours{Days: map[string]string{"mon": "09:00-12:00"}}
+		c.Sites[0].OfficeHours = calendar.Hours{Week: map[string][]string{"monday": {"09:00-12:00"}}}
 	})
 	// 27 Nov 2026 is a Friday: closed all day.
 	_, w, _ := f.hello("demo", "", 0)
@@ -399,7 +400,7 @@ func TestOfflineWelcome(t *testing.T) {
 
 func TestStatusIsPushedWhenAvailabilityChanges(t *testing.T) {
 	f := newFixture(t, func(c *Config, _ *Deps) {
-		c.Sites[0].OfficeHours = OfficeHours{Days: map[string]string{"fri": "09:00-12:00"}}
+		c.Sites[0].OfficeHours = calendar.Hours{Week: map[string][]string{"friday": {"09:00-12:00"}}}
 	})
 	v, w, _ := f.hello("demo", "", 0) // Friday 11:00 in Paris: open
 	if !w.Online {

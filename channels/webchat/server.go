@@ -203,7 +203,7 @@ func (s *Server) site(key string) *Site { return s.sites[key] }
 
 // online reports whether agents answer site now: inside office hours and available.
 func (s *Server) online(ctx context.Context, site *Site) bool {
-	return site.OfficeHours.Open(s.now()) && s.avail.AgentsAvailable(ctx, site.Key)
+	return site.Open(s.now()) && s.avail.AgentsAvailable(ctx, site.Key)
 }
 
 // originAllowed reports whether a browser page of origin may open site's socket or

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
@@ -68,10 +67,7 @@ func (s *Server) transcriptText(ctx context.Context, site *Site, lang string, ms
 	if err != nil {
 		return "", errors.Join(errors.New("webchat: transcript"), err)
 	}
-	loc := site.OfficeHours.loc
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := site.location()
 	var b strings.Builder
 	fmt.Fprintf(&b, t.transcriptIntro+"\n\n", site.Name)
 	for _, m := range msgs {

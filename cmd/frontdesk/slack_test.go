@@ -85,7 +85,7 @@ slack:
       mirror_channel: CMIRROR
 `, srv.URL)), 0o600)
 	envv := map[string]string{"FRONTDESK_SLACK_SIGNING_SECRET": "s3cret", "FRONTDESK_SLACK_BOT_TOKEN": "xoxb-default", "CUSTOMER_TOKEN": "xoxb-customer", "FRONTDESK_PASSWORD": "un-mot-de-passe"}
-	if code, _, errs := cli(t, envv, "user", "add", "--data", data, "--config", cfgPath, "--email", "camille@mairie.fr", "--name", "Camille", "--role", "agent"); code != 0 {
+	if code, _, errs := cli(t, envv, "user", "add", "--data", data, "--config", cfgPath, "--email", "camille@mairie.fr", "--name", "Camille", "--role", "agent", "--team", "accueil"); code != 0 {
 		t.Fatalf("user add = %d %s", code, errs)
 	}
 	code, token, errs := cli(t, envv, "token", "create", "--data", data, "--config", cfgPath, "--email", "camille@mairie.fr")
@@ -109,6 +109,9 @@ slack:
 		cancel()
 		if code := <-done; code != 0 {
 			t.Errorf("serve exited with %d", code)
+		}
+		if t.Failed() {
+			t.Logf("logs:\n%s", logs.String())
 		}
 	}()
 	waitFor(t, "the hub to be ready", func() bool {
@@ -168,7 +171,4 @@ slack:
 		return false
 	})
 	waitFor(t, "the mirror thread with both messages", func() bool { return len(api.postsTo("CMIRROR")) >= 3 })
-	if t.Failed() {
-		t.Logf("logs:\n%s", logs.String())
-	}
 }

@@ -16,6 +16,7 @@ package sla
 import (
 	"errors"
 	"fmt"
+	"github.com/frontdeskhq/frontdesk/inbox/calendar"
 	"slices"
 	"time"
 )
@@ -40,8 +41,8 @@ type Policy struct {
 
 // Config is the SLA section of the router configuration.
 type Config struct {
-	Hours    Hours    `yaml:"business_hours"`
-	Policies []Policy `yaml:"policies"`
+	Hours    calendar.Hours `yaml:"business_hours"`
+	Policies []Policy       `yaml:"policies"`
 	// WarnAt is the share of a target's opening time after which a warning is raised.
 	WarnAt float64 `yaml:"warn_at"`
 }
@@ -81,7 +82,7 @@ func (c Config) Validate() error {
 
 // Policies are compiled SLA policies on a calendar. Immutable, safe for concurrent use.
 type Policies struct {
-	cal      *Calendar
+	cal      *calendar.Calendar
 	policies []Policy
 	warnAt   float64
 }
@@ -89,9 +90,9 @@ type Policies struct {
 // New compiles cfg (after defaults).
 func New(cfg Config) (*Policies, error) {
 	cfg = cfg.WithDefaults()
-	cal, err := NewCalendar(cfg.Hours)
+	cal, err := calendar.New(cfg.Hours)
 	if err != nil {
-		return nil, fmt.Errorf("router.sla.%w", err)
+		return nil, fmt.Errorf("router.sla.business_hours.%w", err)
 	}
 	if cfg.WarnAt <= 0 || cfg.WarnAt >= 1 {
 		return nil, errors.New("router.sla.warn_at: must be between 0 and 1 (exclusive)")
@@ -117,7 +118,7 @@ func New(cfg Config) (*Policies, error) {
 }
 
 // Calendar returns the business-hours calendar.
-func (p *Policies) Calendar() *Calendar { return p.cal }
+func (p *Policies) Calendar() *calendar.Calendar { return p.cal }
 
 // Match returns the first policy for a conversation of that category, channel and
 // priority; with none matching, a policy without targets.

@@ -1,4 +1,8 @@
-package sla
+// Package calendar tells when the organisation is open: opening hours per weekday in
+// a time zone, French public holidays (Easter-based ones computed, with the Alsace and
+// Moselle variant) and extra closed days. The router measures SLA deadlines in opening
+// time with it; the telephony and webchat adapters decide whether the desk answers.
+package calendar
 
 import (
 	"errors"
@@ -10,8 +14,11 @@ import (
 	_ "time/tzdata" // the calendar's time zone must load on machines without zoneinfo
 )
 
-// Hours is the business-hours section of the configuration.
+// Hours are opening hours, as configured.
 type Hours struct {
+	// Always means open at every hour of every day, holidays included (a desk that
+	// never closes, the demo site).
+	Always bool `yaml:"always"`
 	// Timezone is an IANA zone, Europe/Paris by default.
 	Timezone string `yaml:"timezone"`
 	// Week maps weekday names (monday … sunday) to opening ranges "HH:MM-HH:MM". A day
@@ -30,12 +37,11 @@ const (
 	DefaultHolidays = "france"
 )
 
-// DefaultWeek is open Monday to Friday, 8:30-12:30 and 13:30-17:30: the usual hours of a
-// French front desk, eight hours a day.
-var DefaultWeek = map[string][]string{
-	"monday": {"08:30-12:30", "13:30-17:30"}, "tuesday": {"08:30-12:30", "13:30-17:30"},
-	"wednesday": {"08:30-12:30", "13:30-17:30"}, "thursday": {"08:30-12:30", "13:30-17:30"},
-	"friday": {"08:30-12:30", "13:30-17:30"},
+// DefaultWeek returns the week of WithDefaults: open Monday to Friday, 8:30-12:30 and
+// 13:30-17:30, the usual hours of a French front desk, eight hours a day.
+func DefaultWeek() map[string][]string {
+	day := func() []string { return []string{"08:30-12:30", "13:30-17:30"} }
+	return map[string][]string{"monday": day(), "tuesday": day(), "wednesday": day(), "thursday": day(), "friday": day()}
 }
 
 // WithDefaults fills zero fields.
@@ -43,8 +49,8 @@ func (h Hours) WithDefaults() Hours {
 	if h.Timezone == "" {
 		h.Timezone = DefaultTimezone
 	}
-	if h.Week == nil {
-		h.Week = DefaultWeek
+	if h.Week == nil && !h.Always {
+		h.Week = DefaultWeek()
 	}
 	if h.Holidays == "" {
 		h.Holidays = DefaultHolidays
@@ -52,14 +58,13 @@ func (h Hours) WithDefaults() Hours {
 	return h
 }
 
-var weekdays = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
-
 // span is an opening range of a day, in minutes after midnight.
 type span struct{ from, to int }
 
 // Calendar tells when the desk is open and measures durations in opening time. It is
 // immutable and safe for concurrent use.
 type Calendar struct {
+	always   bool
 	loc      *time.Location
 	week     [7][]span
 	holidays string
@@ -73,29 +78,37 @@ type civil struct {
 	d int
 }
 
-// NewCalendar compiles h (after defaults).
-func NewCalendar(h Hours) (*Calendar, error) {
+// New compiles h (after defaults). Errors name the faulty key relative to the hours'
+// own section (timezone, week.monday, holidays, closed).
+func New(h Hours) (*Calendar, error) {
 	h = h.WithDefaults()
 	loc, err := time.LoadLocation(h.Timezone)
 	if err != nil {
-		return nil, fmt.Errorf("business_hours.timezone: %q: %v", h.Timezone, err)
+		return nil, fmt.Errorf("timezone: %q: %v", h.Timezone, err)
 	}
 	c := &Calendar{loc: loc, holidays: h.Holidays, closed: map[civil]bool{}}
 	switch h.Holidays {
 	case "france", "france-alsace-moselle", "none":
 	default:
-		return nil, fmt.Errorf("business_hours.holidays: %q is not france, france-alsace-moselle or none", h.Holidays)
+		return nil, fmt.Errorf("holidays: %q is not france, france-alsace-moselle or none", h.Holidays)
+	}
+	if h.Always {
+		c.always, c.holidays = true, "none"
+		for wd := range c.week {
+			c.week[wd] = []span{{0, 24 * 60}}
+		}
+		return c, nil
 	}
 	open := 0
 	for day, ranges := range h.Week {
-		wd := slices.Index(weekdays, strings.ToLower(day))
+		wd := weekday(day)
 		if wd < 0 {
-			return nil, fmt.Errorf("business_hours.week: %q is not a weekday name (monday … sunday)", day)
+			return nil, fmt.Errorf("week: %q is not a weekday name (monday … sunday)", day)
 		}
 		for _, r := range ranges {
 			sp, err := parseSpan(r)
 			if err != nil {
-				return nil, fmt.Errorf("business_hours.week.%s: %w", day, err)
+				return nil, fmt.Errorf("week.%s: %w", day, err)
 			}
 			c.week[wd] = append(c.week[wd], sp)
 			open += sp.to - sp.from
@@ -103,21 +116,42 @@ func NewCalendar(h Hours) (*Calendar, error) {
 		slices.SortFunc(c.week[wd], func(a, b span) int { return a.from - b.from })
 		for i := 1; i < len(c.week[wd]); i++ {
 			if c.week[wd][i].from < c.week[wd][i-1].to {
-				return nil, fmt.Errorf("business_hours.week.%s: ranges overlap", day)
+				return nil, fmt.Errorf("week.%s: ranges overlap", day)
 			}
 		}
 	}
 	if open == 0 {
-		return nil, errors.New("business_hours.week: the desk must be open at some time of the week")
+		return nil, errors.New("week: the desk must be open at some time of the week (or always: true)")
 	}
 	for _, d := range h.Closed {
 		t, err := time.Parse(time.DateOnly, d)
 		if err != nil {
-			return nil, fmt.Errorf("business_hours.closed: %q is not a date YYYY-MM-DD", d)
+			return nil, fmt.Errorf("closed: %q is not a date YYYY-MM-DD", d)
 		}
 		c.closed[civil{t.Year(), t.Month(), t.Day()}] = true
 	}
 	return c, nil
+}
+
+// weekday returns the time.Weekday index of an English day name, or -1.
+func weekday(name string) int {
+	switch strings.ToLower(name) {
+	case "sunday":
+		return 0
+	case "monday":
+		return 1
+	case "tuesday":
+		return 2
+	case "wednesday":
+		return 3
+	case "thursday":
+		return 4
+	case "friday":
+		return 5
+	case "saturday":
+		return 6
+	}
+	return -1
 }
 
 func parseSpan(r string) (span, error) {
@@ -191,8 +225,17 @@ func next(d civil) civil {
 // never needs more than a few weeks, even across holidays and closed days.
 const maxDays = 3660
 
+// Holiday reports whether t falls on a public holiday or an extra closed day.
+func (c *Calendar) Holiday(t time.Time) bool {
+	d := c.day(t)
+	return c.closed[d] || c.isHoliday(d)
+}
+
 // Open reports whether the desk is open at t.
 func (c *Calendar) Open(t time.Time) bool {
+	if c.always {
+		return true
+	}
 	open := false
 	c.openings(c.day(t), func(from, to time.Time) bool {
 		if !t.Before(from) && t.Before(to) {
