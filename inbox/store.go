@@ -35,6 +35,7 @@ type Reader interface {
 	RoutingReader
 	BulkReader
 	SavedSearchReader
+	ContactDataReader
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
 	// Messages returns the conversation's messages, oldest first, with attachments.
@@ -65,6 +66,7 @@ type Tx interface {
 	VisitorTx
 	RoutingTx
 	SavedSearchWriter
+	ContactDataTx
 	MessageByExternalID(ctx context.Context, channel, externalID string) (Message, error)
 	// Message returns message id without its attachments.
 	Message(ctx context.Context, id int64) (Message, error)

@@ -295,6 +295,10 @@ func (s *Server) routes() http.Handler {
 	api("POST /api/v1/routing/dry-run", s.routingDryRun)
 	api("GET /api/v1/overview", s.overviewShow)
 	api("PUT /api/v1/presence", s.presenceUpdate)
+	api("GET /api/v1/contacts", s.contactFind)
+	api("GET /api/v1/contacts/{id}/export", s.contactExport)
+	api("POST /api/v1/contacts/{id}/erase", s.contactErase)
+	api("GET /api/v1/audit", s.auditList)
 	s.searchRoutes(api)
 
 	for _, rt := range s.extra {

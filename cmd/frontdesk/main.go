@@ -48,6 +48,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "manage users: add, list, set-password, disable, enable", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
+		{"contact", "personal data requests (GDPR): find, export, erase, audit", runContact},
 		{"demo", "load the demo data (teams, users, conversations)", runDemo},
 		{"classify", "classify JSON lines from stdin; --eval FILE, --retrain", runClassify},
 		{"reindex", "rebuild the search index from the database", runReindex},

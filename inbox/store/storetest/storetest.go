@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"ConversationsChangedPages", testConversationsChanged},
 		{"BulkReads", testBulkReads},
 		{"SavedSearches", testSavedSearches},
+		{"EraseContact", testEraseContact},
+		{"AuditLog", testAuditLog},
 	}
 	tests = append(tests, phoneMessageCases...)
 	for _, tt := range tests {
