@@ -130,3 +130,42 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.WaitFor("the list drawn", `document.querySelectorAll("#conversations li button").length >= 5 && document.documentElement.lang === "en"`, nil, 10*time.Second)
 	tab.Axe()
 }
+
+// TestBrowserPersonalDataRequest: an administrator finds a demo contact from their
+// address, exports their data, is stopped by a wrong confirmation, erases them, and
+// reads both operations in the audit log; the page passes axe before and after.
+func TestBrowserPersonalDataRequest(t *testing.T) {
+	base := startDemoHub(t)
+	tab := webtest.NewBrowser(t).Tab(t)
+	agentLogin(t, tab, base, "admin@demo.frontdesk.test")
+	tab.Run("open the administration", chromedp.Navigate(base+"/admin?lang=fr"))
+	tab.WaitFor("the audit table", `document.querySelector("#audit tbody tr") !== null`, nil, 10*time.Second)
+	tab.Axe()
+	status := `document.getElementById("status").textContent`
+	tab.Run("find Marie Dupont",
+		chromedp.SendKeys(chromedp.CSS("#gdpr-find input"), " Marie.Dupont@example.fr"),
+		chromedp.Click(chromedp.CSS("#gdpr-find button")))
+	tab.WaitFor("the contact", `!document.getElementById("gdpr-contact").hidden && document.activeElement.id === "gdpr-name"`, nil, 10*time.Second)
+	tab.WaitFor("the identity listed", `document.getElementById("gdpr-identities").textContent.includes("marie.dupont@example.fr")`, nil, time.Second)
+	tab.Axe()
+	tab.Run("export",
+		chromedp.SendKeys(chromedp.CSS("#gdpr-export input"), "demande 2026-118"),
+		chromedp.Click(chromedp.CSS("#gdpr-export button")))
+	tab.WaitFor("the export announced", status+`.startsWith("Export téléchargé : 1 conversation")`, nil, 10*time.Second)
+	tab.Run("erase with a wrong confirmation",
+		chromedp.SendKeys(chromedp.CSS("#gdpr-erase input[name=reason]"), "demande 2026-119"),
+		chromedp.SendKeys(chromedp.CSS("#gdpr-erase input[name=confirm]"), "999999"),
+		chromedp.Click(chromedp.CSS("#gdpr-erase button")))
+	tab.WaitFor("the refusal", status+`.startsWith("Le numéro saisi ne correspond pas")`, nil, 10*time.Second)
+	tab.Run("confirm with the right number", chromedp.Evaluate[chromedp.Void](`(() => {
+		const i = document.querySelector("#gdpr-erase input[name=confirm]");
+		i.value = document.getElementById("gdpr-name").textContent.match(/\d+/)[0];
+	})()`), chromedp.Click(chromedp.CSS("#gdpr-erase button")))
+	tab.WaitFor("the erasure announced", status+`.startsWith("Contact effacé : 1 conversation(s), 3 message(s)")`, nil, 10*time.Second)
+	tab.WaitFor("both operations in the log", `document.querySelectorAll("#audit tbody tr").length === 2 &&
+		document.querySelector("#audit tbody tr td:nth-child(3)").textContent === "Effacement"`, nil, 10*time.Second)
+	tab.Axe()
+	tab.Run("find her again", chromedp.SendKeys(chromedp.CSS("#gdpr-find input"), "marie.dupont@example.fr"),
+		chromedp.Click(chromedp.CSS("#gdpr-find button")))
+	tab.WaitFor("not found any more", status+` === "Aucun contact avec cette adresse ou ce numéro."`, nil, 10*time.Second)
+}

@@ -1,9 +1,11 @@
-// Frontdesk administration: users and teams. Text is always inserted with textContent.
+// Frontdesk administration: users, teams and personal data requests (find, export, erase
+// a contact; the audit log). Text is always inserted with textContent.
 (() => {
   'use strict';
-  const { t, api, announce } = window.FD;
+  const { t, api, announce, el } = window.FD;
   const me = window.FD.me.id;
   const $ = (s) => document.querySelector(s);
+  const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 
   function cell(...nodes) {
     const td = document.createElement('td');
@@ -67,5 +69,89 @@
     } catch (e) { announce(e.message); }
   });
 
+  // Personal data requests.
+  let contact = null;
+
+  function showContact(c) {
+    contact = c;
+    $('#gdpr-contact').hidden = !c;
+    if (!c) return;
+    $('#gdpr-name').textContent = t('gdpr.contact') + c.id + (c.name ? ' — ' + c.name : '');
+    $('#gdpr-identities').replaceChildren(...c.identities.map((i) => el('li', null, t('identity.' + i.kind) + ' : ' + i.value)));
+    $('#gdpr-confirm-label').textContent = fill(t('gdpr.confirm'), { id: c.id });
+    $('#gdpr-export').reset();
+    $('#gdpr-erase').reset();
+  }
+
+  // busy disables a form's button while its request runs, and says so.
+  async function busy(form, msg, fn) {
+    const btn = form.querySelector('button[type=submit]');
+    btn.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    announce(msg);
+    try { await fn(); } catch (e) { announce(e.message); } finally {
+      btn.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+  }
+
+  $('#gdpr-find').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const value = String(new FormData(ev.target).get('identity') || '').trim();
+    try {
+      const c = await api('GET', '/api/v1/contacts?identity=' + encodeURIComponent(value));
+      showContact(c);
+      announce(t('gdpr.found') + $('#gdpr-name').textContent);
+      $('#gdpr-name').focus();
+    } catch (e) {
+      showContact(null);
+      announce(e.status === 404 ? t('gdpr.notFound') : e.message);
+    }
+  });
+
+  $('#gdpr-export').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const reason = String(new FormData(ev.target).get('reason') || '').trim();
+    busy(ev.target, t('gdpr.exporting'), async () => {
+      const x = await api('GET', '/api/v1/contacts/' + contact.id + '/export?reason=' + encodeURIComponent(reason));
+      const url = URL.createObjectURL(new Blob([JSON.stringify(x, null, 2)], { type: 'application/json' }));
+      const a = el('a', { href: url, download: 'contact-' + contact.id + '.json', hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      announce(fill(t('gdpr.exported'), { n: x.conversations.length }));
+      loadAudit();
+    });
+  });
+
+  $('#gdpr-erase').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    if (String(f.get('confirm') || '').trim() !== String(contact.id)) {
+      announce(t('gdpr.confirmMismatch'));
+      ev.target.elements.confirm.focus();
+      return;
+    }
+    busy(ev.target, t('gdpr.erasing'), async () => {
+      const r = await api('POST', '/api/v1/contacts/' + contact.id + '/erase', { reason: String(f.get('reason')).trim() });
+      showContact(null);
+      $('#gdpr-find').reset();
+      announce(fill(t('gdpr.erased'), { c: r.conversations, m: r.messages, a: r.attachments, p: r.phone_messages }));
+      $('#gdpr-find input').focus();
+      loadAudit();
+    });
+  });
+
+  async function loadAudit() {
+    const page = await api('GET', '/api/v1/audit?limit=20');
+    const rows = page.entries.map((e) => el('tr', null,
+      cell(window.FD.time.format(new Date(e.at))), cell(e.actor), cell(t('audit.' + e.action)),
+      cell(e.object), cell(e.reason || ''), cell(Object.entries(JSON.parse(e.detail || '{}')).map(([k, v]) => k + ' ' + v).join(', '))));
+    if (!rows.length) rows.push(el('tr', null, el('td', { colspan: 6 }, t('gdpr.emptyAudit'))));
+    $('#audit tbody').replaceChildren(...rows);
+  }
+
   load().catch((e) => announce(e.message));
+  loadAudit().catch((e) => announce(e.message));
 })();
