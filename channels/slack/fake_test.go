@@ -118,6 +118,20 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, 200, map[string]any{"ok": true, "user": u})
+	case "users.lookupByEmail":
+		for _, u := range f.users {
+			if p, _ := u["profile"].(map[string]any); p != nil && strings.EqualFold(fmt.Sprint(p["email"]), form["email"]) {
+				writeJSON(w, 200, map[string]any{"ok": true, "user": u})
+				return
+			}
+		}
+		writeJSON(w, 200, map[string]any{"ok": false, "error": "users_not_found"})
+	case "conversations.open":
+		if _, ok := f.users[form["users"]]; !ok {
+			writeJSON(w, 200, map[string]any{"ok": false, "error": "user_not_found"})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + form["users"]}})
 	case "conversations.replies":
 		writeJSON(w, 200, map[string]any{"ok": true, "messages": f.replies[form["ts"]], "has_more": false})
 	case "files.info":

@@ -93,11 +93,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	var slackHub *slack.Hub
+	var staffDMs channels.Sender
 	if cfg.Slack.Enabled() {
 		if slackHub, err = slack.New(cfg.Slack, a.inbox, a.store, log); err != nil {
 			return err
 		}
 		senders[channels.Slack] = slackHub
+		staffDMs = slackHub.StaffDMs()
 		routes = append(routes, web.Route{Pattern: slack.EventsPattern, Handler: slackHub.Handler()})
 		if slackHub.Mirrors() {
 			groups = append(groups, slack.MirrorGroup)
@@ -143,7 +145,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		routes = append(routes, web.Route{Pattern: r.Pattern, Handler: r.Handler})
 	}
 	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
-	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(senders), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
+	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(senders, staffDMs), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
 	if err != nil {
 		return err
 	}

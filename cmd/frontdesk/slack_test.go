@@ -30,6 +30,14 @@ func (s *slackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/api/users.info":
 		fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"real_name":"Marie Dupont","profile":{"real_name":"Marie Dupont"}}}`, r.Form.Get("user"))
+	case "/api/users.lookupByEmail":
+		if r.Form.Get("email") != "camille@mairie.fr" {
+			fmt.Fprint(w, `{"ok":false,"error":"users_not_found"}`)
+			return
+		}
+		fmt.Fprint(w, `{"ok":true,"user":{"id":"U0CAMILLE","real_name":"Camille","profile":{"email":"camille@mairie.fr"}}}`)
+	case "/api/conversations.open":
+		fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, r.Form.Get("users"))
 	case "/api/chat.postMessage":
 		s.mu.Lock()
 		s.posts = append(s.posts, map[string]string{"channel": r.Form.Get("channel"), "thread_ts": r.Form.Get("thread_ts"), "text": r.Form.Get("text")})
@@ -171,4 +179,26 @@ slack:
 		return false
 	})
 	waitFor(t, "the mirror thread with both messages", func() bool { return len(api.postsTo("CMIRROR")) >= 3 })
+
+	// A phone message for Camille reaches her as a Slack direct message on the staff
+	// workspace.
+	var me struct {
+		ID int64 `json:"id"`
+	}
+	apiGet("/api/v1/me", &me)
+	req, _ = http.NewRequest("POST", "http://"+addr+"/api/v1/phone-messages", strings.NewReader(fmt.Sprintf(
+		`{"caller_name":"Mme Dupont","phone":"06 12 34 56 78","recipient_user_id":%d,"subject":"Dossier de subvention","text":"Rappeler avant 17 h","urgency":"urgent"}`, me.ID)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("phone message = %v, %v", resp, err)
+	}
+	waitFor(t, "the direct message to Camille", func() bool {
+		for _, p := range api.postsTo("DU0CAMILLE") {
+			if strings.Contains(p["text"], "Dossier de subvention") && strings.Contains(p["text"], "Mme Dupont") {
+				return true
+			}
+		}
+		return false
+	})
 }

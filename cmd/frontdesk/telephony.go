@@ -41,12 +41,15 @@ func wireTelephony(cfg config, a *app, senders map[string]channels.Sender, log *
 }
 
 // phoneMessageNotifiers are the channels phone message notifications go out on besides
-// the in-app list: email, when outbound mail is configured. (Slack DMs would need the
-// recipient's Slack user, which users do not carry yet.)
-func phoneMessageNotifiers(senders map[string]channels.Sender) map[string]notify.Notifier {
+// the in-app list: email, when outbound mail is configured, and a Slack direct message,
+// when a staff workspace (agent or notify mode) is (staffDMs nil otherwise).
+func phoneMessageNotifiers(senders map[string]channels.Sender, staffDMs channels.Sender) map[string]notify.Notifier {
 	out := map[string]notify.Notifier{}
 	if s, ok := senders[channels.Email]; ok {
 		out[channels.Email] = notify.ViaSender{Channel: channels.Email, Sender: s}
+	}
+	if staffDMs != nil {
+		out[channels.Slack] = notify.ViaSender{Channel: channels.Slack, Sender: staffDMs}
 	}
 	return out
 }
