@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"SavedSearches", testSavedSearches},
 	}
 	tests = append(tests, phoneMessageCases...)
+	tests = append(tests, pipelineCases...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
