@@ -87,6 +87,7 @@ func benchPipeline(ctx context.Context, e *env, args []string) error {
 
 	mon := newLagMonitor(base)
 	mctx, stopMon := context.WithCancel(ctx)
+	defer stopMon()
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); mon.run(mctx) }()
 
