@@ -153,7 +153,7 @@ func (s *Service) Classify(ctx context.Context, id int64, r Routing) (Conversati
 			}
 			c.MessageCount++
 		}
-		if err := tx.UpdateConversation(ctx, &c); err != nil {
+		if err := tx.UpdateClassification(ctx, &c); err != nil {
 			return fmt.Errorf("inbox: classify %d: %w", id, err)
 		}
 		if reply != nil {
@@ -213,25 +213,9 @@ type RoutingInput struct {
 // RoutingInput loads what the router needs to route conversation id (no permission
 // check: the router acts for the hub).
 func (s *Service) RoutingInput(ctx context.Context, id int64) (RoutingInput, error) {
-	var in RoutingInput
-	var err error
-	if in.Conversation, err = s.store.Conversation(ctx, id); err != nil {
+	in, err := s.store.RoutingInput(ctx, id)
+	if err != nil {
 		return in, fmt.Errorf("inbox: routing input %d: %w", id, err)
-	}
-	if in.Contact, err = s.store.Contact(ctx, in.Conversation.ContactID); err != nil {
-		return in, fmt.Errorf("inbox: routing input %d: contact: %w", id, err)
-	}
-	if in.Message, err = s.store.LatestInbound(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
-		return in, fmt.Errorf("inbox: routing input %d: message: %w", id, err)
-	}
-	if in.State, err = s.store.RoutingState(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
-		return in, fmt.Errorf("inbox: routing input %d: state: %w", id, err)
-	}
-	in.PreviousAgent = in.State.LastAgentID
-	if in.PreviousAgent == 0 {
-		if in.PreviousAgent, err = s.store.LastAgentOfContact(ctx, in.Conversation.ContactID, id); err != nil {
-			return in, fmt.Errorf("inbox: routing input %d: %w", id, err)
-		}
 	}
 	return in, nil
 }

@@ -27,6 +27,7 @@ type Store interface {
 // Reader is the read side of the Store, served outside the writer's transactions.
 type Reader interface {
 	SessionReader
+	PipelineReader
 	SnoozeStore
 	SlackReader
 	PhoneMessageReader
@@ -59,6 +60,7 @@ type Reader interface {
 // transaction's own writes.
 type Tx interface {
 	SessionTx
+	PipelineTx
 	SlackTx
 	PhoneMessageTx
 	MessageEditTx

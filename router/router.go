@@ -142,14 +142,18 @@ func (r *Router) Classifier() *classify.Classifier { return r.clf.Load() }
 const handleParallelism = 16
 
 // Handle is the queue.Handler of the router's consumer. The deliveries of one
-// conversation are handled in order; different conversations concurrently.
+// conversation are handled in order; different conversations concurrently. Within a
+// batch, work that a later delivery of the same conversation redoes is skipped (see
+// plan), so a burst costs one routing per conversation, not one per event.
 func (r *Router) Handle(ctx context.Context, batch []queue.Delivery) []error {
 	groups := map[int64][]int{}
 	var order []int64
+	acts := make([]action, len(batch))
 	for i, d := range batch {
-		id := int64(-1) // undecodable: handled (and dropped) alone
-		if ev, err := inbox.DecodeBusEvent(d.Payload); err == nil {
-			id = ev.ConversationID
+		acts[i] = r.action(d)
+		id := acts[i].conv
+		if acts[i].kind == actNone {
+			id = -1 // nothing to do: handled (and acknowledged) alone
 		}
 		if _, ok := groups[id]; !ok {
 			order = append(order, id)
@@ -160,12 +164,22 @@ func (r *Router) Handle(ctx context.Context, batch []queue.Delivery) []error {
 	sem := make(chan struct{}, handleParallelism)
 	var wg sync.WaitGroup
 	for _, id := range order {
+		if id == -1 {
+			continue
+		}
 		idxs := groups[id]
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			for _, i := range idxs {
-				errs[i] = r.handle(ctx, batch[i])
+			for _, i := range plan(acts, idxs) {
+				if err := r.run(ctx, acts[i]); err != nil {
+					// Every delivery of the conversation comes again: the skipped
+					// ones relied on this one.
+					for _, j := range idxs {
+						errs[j] = err
+					}
+					return
+				}
 			}
 		})
 	}
@@ -178,28 +192,88 @@ func (r *Router) Handle(ctx context.Context, batch []queue.Delivery) []error {
 	return nil
 }
 
-func (r *Router) handle(ctx context.Context, d queue.Delivery) error {
+// Kinds of action a delivery calls for.
+const (
+	actNone   = iota
+	actRoute  // route the conversation's newest inbound message, then sync and offer
+	actResync // bring the queues in line with the conversation
+)
+
+// action is what the router does for one delivery.
+type action struct {
+	kind  int
+	conv  int64
+	offer bool // resync: offer the conversation to an agent
+}
+
+// action says what d calls for.
+func (r *Router) action(d queue.Delivery) action {
 	switch d.Type {
 	case inbox.TopicConversationCreated, inbox.TopicMessageCreated, inbox.TopicConversationUpdated:
 	default:
-		return nil
+		return action{}
 	}
 	ev, err := inbox.DecodeBusEvent(d.Payload)
 	if err != nil {
 		r.log.Error("undecodable event dropped", "event_id", d.ID, "err", err)
-		return nil
+		return action{}
 	}
 	switch {
 	case d.Type == inbox.TopicMessageCreated && ev.Kind != inbox.KindIn:
-		return nil
+		return action{}
 	case d.Type == inbox.TopicConversationUpdated:
 		moved := slices.ContainsFunc(ev.Changed, func(f string) bool { return f == "team" || f == "assignee" || f == "status" })
 		if !moved && ev.ActorUserID == 0 {
-			return nil // the router's own classification or priority change: already in the queues
+			return action{} // the router's own classification or priority change: already in the queues
 		}
-		return r.resync(ctx, ev.ConversationID, moved)
+		if ev.ActorUserID == 0 && slices.Contains(ev.Changed, "classification") &&
+			!slices.ContainsFunc(ev.Changed, func(f string) bool { return f == "assignee" || f == "status" }) {
+			// The router's own Classify (only it announces "classification" without
+			// an actor): Route synced the queues with the new team right after.
+			return action{}
+		}
+		return action{kind: actResync, conv: ev.ConversationID, offer: moved}
 	}
-	return r.Route(ctx, ev.ConversationID)
+	return action{kind: actRoute, conv: ev.ConversationID}
+}
+
+// plan returns the deliveries among idxs (one conversation's, in order) whose action
+// must run, in order. Route reads the conversation afresh and always routes its newest
+// inbound message, so only the last route counts, and a resync before it is redone by
+// it; of the resyncs after the last route only the last runs, offering if any did.
+func plan(acts []action, idxs []int) []int {
+	lastRoute := -1
+	for k, i := range idxs {
+		if acts[i].kind == actRoute {
+			lastRoute = k
+		}
+	}
+	var out []int
+	if lastRoute >= 0 {
+		out = append(out, idxs[lastRoute])
+	}
+	lastResync, offer := -1, false
+	for _, i := range idxs[lastRoute+1:] {
+		if acts[i].kind == actResync {
+			lastResync, offer = i, offer || acts[i].offer
+		}
+	}
+	if lastResync >= 0 {
+		acts[lastResync].offer = offer
+		out = append(out, lastResync)
+	}
+	return out
+}
+
+// run carries out a.
+func (r *Router) run(ctx context.Context, a action) error {
+	switch a.kind {
+	case actRoute:
+		return r.Route(ctx, a.conv)
+	case actResync:
+		return r.resync(ctx, a.conv, a.offer)
+	}
+	return nil
 }
 
 // Route routes the newest inbound message of conversation id, if not routed yet, then

@@ -21,7 +21,7 @@ import (
 // runBench runs a load benchmark against a real hub started in this process.
 func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: want a benchmark: ingest, webchat or search", errUsage)
+		return fmt.Errorf("%w: want a benchmark: ingest, webchat, search or pipeline", errUsage)
 	}
 	switch args[0] {
 	case "ingest":
@@ -30,8 +30,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return benchWebchat(ctx, e, args[1:])
 	case "search":
 		return runBenchSearch(ctx, e, args[1:])
+	case "pipeline":
+		return benchPipeline(ctx, e, args[1:])
 	}
-	return fmt.Errorf("%w: unknown benchmark %q: want ingest, webchat or search", errUsage, args[0])
+	return fmt.Errorf("%w: unknown benchmark %q: want ingest, webchat, search or pipeline", errUsage, args[0])
 }
 
 // loadResult is what one load run measured.

@@ -61,6 +61,8 @@ type busCollector struct {
 	pending  *prometheus.Desc
 	retained *prometheus.Desc
 	dead     *prometheus.Desc
+	mark     *prometheus.Desc
+	last     *prometheus.Desc
 }
 
 func newBusCollector(bus queue.Bus, stream string, groups []string, relay *outbox.Relay) *busCollector {
@@ -70,6 +72,8 @@ func newBusCollector(bus queue.Bus, stream string, groups []string, relay *outbo
 		pending:  prometheus.NewDesc("frontdesk_bus_pending", "Events delivered to the group and not yet acknowledged.", []string{"group"}, nil),
 		retained: prometheus.NewDesc("frontdesk_outbox_retained", "Published events kept in the store until every group acknowledged them.", nil, nil),
 		dead:     prometheus.NewDesc("frontdesk_bus_dead_letters", "Events parked after too many failed deliveries (up to 1000 counted).", nil, nil),
+		mark:     prometheus.NewDesc("frontdesk_bus_watermark", "Lowest event ID the consumer group has not acknowledged.", []string{"group"}, nil),
+		last:     prometheus.NewDesc("frontdesk_bus_last_id", "Highest event ID published to the stream.", nil, nil),
 	}
 }
 
@@ -78,6 +82,8 @@ func (c *busCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.pending
 	ch <- c.retained
 	ch <- c.dead
+	ch <- c.mark
+	ch <- c.last
 }
 
 func (c *busCollector) Collect(ch chan<- prometheus.Metric) {
@@ -90,6 +96,12 @@ func (c *busCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(st.Lag), g)
 		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(st.Pending), g)
+		if w, err := c.bus.Watermark(ctx, c.stream, g); err == nil {
+			ch <- prometheus.MustNewConstMetric(c.mark, prometheus.GaugeValue, float64(w), g)
+		}
+	}
+	if last, err := c.bus.LastID(ctx, c.stream); err == nil {
+		ch <- prometheus.MustNewConstMetric(c.last, prometheus.GaugeValue, float64(last))
 	}
 	ch <- prometheus.MustNewConstMetric(c.retained, prometheus.GaugeValue, float64(c.relay.Stats().Retained))
 	if dead, err := c.bus.DeadLetters(ctx, c.stream, 1000); err == nil {

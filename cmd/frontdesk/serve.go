@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -106,7 +107,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	relay := outbox.New(a.store, a.bus, outbox.Config{Groups: groups, Wake: a.wake}, log)
-	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, groups, relay))
 	mail, err := openEmail(a)
 	if err != nil {
 		return err
@@ -191,6 +191,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if a.redis != nil {
 		realtimeGroup += "-" + host
 	}
+	// Realtime's group is watched too: its lag is how late agents' screens are.
+	a.registry.MustRegister(newBusCollector(a.bus, inbox.Stream, append(slices.Clone(groups), realtimeGroup), relay))
 	parts := []component{
 		{"web", func(ctx context.Context) error { return srv.Serve(ctx, ln) }},
 		{"outbox", relay.Run},

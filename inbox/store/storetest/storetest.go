@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) inbox.Store) {
 		{"AuditLog", testAuditLog},
 	}
 	tests = append(tests, phoneMessageCases...)
+	tests = append(tests, pipelineCases...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
