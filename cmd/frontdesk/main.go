@@ -54,7 +54,7 @@ func commands() []command {
 		{"reindex", "rebuild the search index from the database", runReindex},
 		{"check-config", "print the resolved configuration, secrets masked", runCheckConfig},
 		{"version", "print the version", runVersion},
-		{"bench", "load benchmarks against an in-process hub: ingest, webchat", runBench},
+		{"bench", "load benchmarks against an in-process hub: ingest, webchat, search, pipeline", runBench},
 	}
 }
 
