@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +46,28 @@ type loadResult struct {
 
 func (r loadResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
+// postJSON sends one authenticated JSON POST and returns its latency; an answer other
+// than 2xx is an error.
+func postJSON(ctx context.Context, client *http.Client, url, token string, body []byte) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return 0, fmt.Errorf("POST %s: %s", url, resp.Status)
+	}
+	return time.Since(t0), nil
+}
+
 // load sends POST requests from clients goroutines for d, each body made by body(i) with
 // a unique i, and measures the rate and latency of 2xx answers.
 func load(ctx context.Context, url, token string, clients int, d time.Duration, body func(i int64) []byte) loadResult {
@@ -66,23 +88,12 @@ func load(ctx context.Context, url, token string, clients int, d time.Duration, 
 			defer wg.Done()
 			local := make([]time.Duration, 0, 1<<14)
 			for ctx.Err() == nil {
-				b := body(next.Add(1))
-				req, _ := http.NewRequest("POST", url, strings.NewReader(string(b)))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				t0 := time.Now()
-				resp, err := client.Do(req)
+				took, err := postJSON(context.Background(), client, url, token, body(next.Add(1)))
 				if err != nil {
 					errs.Add(1)
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode/100 != 2 {
-					errs.Add(1)
-					continue
-				}
-				local = append(local, time.Since(t0))
+				local = append(local, took)
 			}
 			mu.Lock()
 			lat = append(lat, local...)

@@ -159,22 +159,12 @@ func paced(ctx context.Context, url, token string, clients, rate int, d time.Dur
 				} else if wait < -100*time.Millisecond {
 					late.Add(1)
 				}
-				req, _ := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(string(body(i))))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				t0 := time.Now()
-				resp, err := client.Do(req)
+				took, err := postJSON(ctx, client, url, token, body(i))
 				if err != nil {
 					errs.Add(1)
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode/100 != 2 {
-					errs.Add(1)
-					continue
-				}
-				local = append(local, time.Since(t0))
+				local = append(local, took)
 			}
 			mu.Lock()
 			lat = append(lat, local...)
