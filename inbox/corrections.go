@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,6 +26,10 @@ func label(field, v string) error {
 	}
 	return nil
 }
+
+// correctedReason is the category's explanation once an agent corrected it, in the
+// router's structured form (router/explain).
+const correctedReason = `{"code":"category.corrected","text":"corrected by an agent"}`
 
 // CorrectClassification applies actor's correction to conversation id: the
 // conversation's labels change, the correction is stored for retraining (with the
@@ -55,7 +60,7 @@ func (s *Service) CorrectClassification(ctx context.Context, actor User, id int6
 		}
 		st, err := tx.RoutingState(ctx, id)
 		if errors.Is(err, ErrNotFound) {
-			st = RoutingState{ConversationID: id, Explanation: map[string]string{}}
+			st = RoutingState{ConversationID: id, Explanation: map[string]json.RawMessage{}}
 		} else if err != nil {
 			return fmt.Errorf("inbox: correct %d: %w", id, err)
 		}
@@ -90,9 +95,9 @@ func (s *Service) CorrectClassification(ctx context.Context, actor User, id int6
 		}
 		st.Corrected, st.UpdatedAt = true, now
 		if st.Explanation == nil {
-			st.Explanation = map[string]string{}
+			st.Explanation = map[string]json.RawMessage{}
 		}
-		st.Explanation["category"] = "corrected by an agent"
+		st.Explanation["category"] = json.RawMessage(correctedReason)
 		if err := tx.PutRoutingState(ctx, &st); err != nil {
 			return err
 		}

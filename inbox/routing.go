@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -19,7 +20,7 @@ const (
 	TopicSLAWarning      = "sla.warning"
 	TopicSLABreached     = "sla.breached"
 	routerActor          = 0
-	maxExplanationBytes  = 2000
+	maxExplanationBytes  = 4000
 	maxRoutingListLength = 50
 )
 
@@ -42,8 +43,10 @@ type Routing struct {
 	PriorityFixed      *int
 	PriorityAdjust     int
 	// Explanation says per field (category, language, tension, urgency, priority,
-	// route) what decided it.
-	Explanation map[string]string
+	// route, sla) what decided it: a JSON object {"code", "args", "text"} (the router's
+	// structured reasons, see router/explain) or, in rows written before them, a JSON
+	// string. The inbox keeps it as it is, within maxExplanationBytes.
+	Explanation map[string]json.RawMessage
 	Rules       []string
 	// TeamID, when set, puts the conversation in that team's queue (0: the shared one).
 	TeamID *int64
@@ -126,9 +129,15 @@ func (s *Service) Classify(ctx context.Context, id int64, r Routing) (Conversati
 			}
 		}
 		c.UpdatedAt = now
-		expl := map[string]string{}
+		expl := map[string]json.RawMessage{}
 		for k, v := range r.Explanation {
-			expl[cleanLine(k, 32)] = cleanLine(v, maxExplanationBytes)
+			if v = cleanExplanation(v); v != nil {
+				expl[cleanLine(k, 32)] = v
+			}
+		}
+		if st.Corrected {
+			// The agent's category stands, and so does its explanation.
+			expl["category"] = json.RawMessage(correctedReason)
 		}
 		event := map[string]any{
 			"message_id": r.MessageID, "category": c.Category, "category_confidence": r.CategoryConfidence,
@@ -176,6 +185,32 @@ func (s *Service) Classify(ctx context.Context, id int64, r Routing) (Conversati
 		return publish(ctx, tx, TopicConversationUpdated, &c, nil, routerActor, changed, now)
 	})
 	return out, applied, err
+}
+
+// cleanExplanation returns an explanation fit to store: a JSON object of at most
+// maxExplanationBytes as it is, a string as a clean line; an object too long becomes
+// its "text" as a clean line; anything else is dropped (nil).
+func cleanExplanation(v json.RawMessage) json.RawMessage {
+	var text string
+	switch {
+	case !json.Valid(v):
+		return nil
+	case len(v) > 0 && v[0] == '{':
+		if len(v) <= maxExplanationBytes {
+			return slices.Clone(v)
+		}
+		var o struct {
+			Text string `json:"text"`
+		}
+		if json.Unmarshal(v, &o) != nil || o.Text == "" {
+			return nil
+		}
+		text = o.Text
+	case json.Unmarshal(v, &text) != nil:
+		return nil
+	}
+	out, _ := json.Marshal(cleanLine(text, maxExplanationBytes))
+	return out
 }
 
 // capText cuts text to max bytes on a rune boundary.
@@ -279,7 +314,7 @@ func (s *Service) AssignFromQueue(ctx context.Context, id, agent int64, via, rea
 func rememberAgent(ctx context.Context, tx Tx, id, agent int64, now time.Time) error {
 	st, err := tx.RoutingState(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		st = RoutingState{ConversationID: id, Explanation: map[string]string{}}
+		st = RoutingState{ConversationID: id, Explanation: map[string]json.RawMessage{}}
 	} else if err != nil {
 		return fmt.Errorf("inbox: routing state of %d: %w", id, err)
 	}
@@ -344,7 +379,7 @@ func (s *Service) RoutingState(ctx context.Context, actor User, id int64) (Routi
 	}
 	st, err := s.store.RoutingState(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return RoutingState{ConversationID: id, Explanation: map[string]string{}, Rules: []string{}, Skills: []string{}}, nil
+		return RoutingState{ConversationID: id, Explanation: map[string]json.RawMessage{}, Rules: []string{}, Skills: []string{}}, nil
 	}
 	if err != nil {
 		return st, fmt.Errorf("inbox: routing state of %d: %w", id, err)

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -60,8 +61,8 @@ type RoutingState struct {
 	CategoryConfidence float64 `json:"category_confidence"`
 	CategoryRule       string  `json:"category_rule,omitempty"`
 	Urgency            string  `json:"urgency"`
-	// Explanation says per field what decided it, for the agent.
-	Explanation map[string]string `json:"explanation"`
+	// Explanation says per field what decided it, for the agent (see Routing).
+	Explanation map[string]json.RawMessage `json:"explanation"`
 	// Rules are the routing rules that matched.
 	Rules  []string `json:"rules"`
 	Skills []string `json:"skills"`

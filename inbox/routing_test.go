@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -32,7 +33,7 @@ func TestClassifyIsIdempotentAndKeepsCorrections(t *testing.T) {
 	res := f.ingest(t, email("marie@example.fr", "<1@x>", "Facture", "Ma facture est fausse"))
 	due := f.clock.now().Add(4 * time.Hour)
 	r := inbox.Routing{MessageID: res.MessageID, Category: "billing", CategoryConfidence: 0.91, Language: "fr", Tension: "calm",
-		Urgency: "normal", Priority: 30, Explanation: map[string]string{"category": "words facture"}, Rules: []string{"billing"},
+		Urgency: "normal", Priority: 30, Explanation: map[string]json.RawMessage{"category": json.RawMessage(`"words facture"`)}, Rules: []string{"billing"},
 		TeamID: &team, Tags: []string{"Facture"}, SLAPolicy: "default", FirstResponseDue: &due}
 	c, applied, err := f.svc.Classify(ctx, res.ConversationID, r)
 	if err != nil || !applied {
@@ -69,8 +70,8 @@ func TestClassifyIsIdempotentAndKeepsCorrections(t *testing.T) {
 		t.Errorf("CorrectionSamples() = %+v, %v", samples, err)
 	}
 	st, err := f.svc.RoutingState(ctx, agent, c.ID)
-	if err != nil || !st.Corrected || st.MessageID != res2.MessageID {
-		t.Errorf("RoutingState() = %+v, %v", st, err)
+	if err != nil || !st.Corrected || st.MessageID != res2.MessageID || !strings.Contains(string(st.Explanation["category"]), `"code":"category.corrected"`) {
+		t.Errorf("RoutingState() = %+v, %v, want corrected with the structured explanation category.corrected", st, err)
 	}
 	for _, bad := range []inbox.Correction{{}, {Category: "Not A Label"}} {
 		if _, err := f.svc.CorrectClassification(ctx, agent, c.ID, bad); !inbox.IsInvalid(err) {
@@ -272,5 +273,49 @@ func TestRecordSLAOnce(t *testing.T) {
 	}
 	if changed, _ := f.svc.SetPriority(ctx, res.ConversationID, 70); changed {
 		t.Error("SetPriority(same) reported a change")
+	}
+}
+
+// TestClassifyKeepsExplanations: structured reasons are stored as they are, plain
+// strings (older rows) too; what is not JSON is dropped and what is too long cut to its
+// text.
+func TestClassifyKeepsExplanations(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, inbox.Config{})
+	agent := f.user(t, "a@mairie.fr", inbox.RoleAgent, "accueil")
+	res := f.ingest(t, email("marie@example.fr", "<1@x>", "Facture", "Ma facture est fausse"))
+	long := `{"code":"route.rule","args":{"rule":"` + strings.Repeat("x", 5000) + `"},"text":"rule x\u0007y"}`
+	tests := []struct {
+		key, in, want string
+	}{
+		{"category", `{"code":"category.model","args":{"category":"billing","confidence":0.9,"words":["facture"]},"text":"category Billing (90%): words facture"}`,
+			`{"code":"category.model","args":{"category":"billing","confidence":0.9,"words":["facture"]},"text":"category Billing (90%): words facture"}`},
+		{"tension", `"tension calm: no sign\u0007 of tension"`, `"tension calm: no sign  of tension"`},
+		{"route", long, `"rule x y"`},
+		{"urgency", `{not json`, ""},
+		{"sla", `42`, ""},
+	}
+	expl := map[string]json.RawMessage{}
+	for _, tt := range tests {
+		expl[tt.key] = json.RawMessage(tt.in)
+	}
+	if _, _, err := f.svc.Classify(ctx, res.ConversationID, inbox.Routing{MessageID: res.MessageID, Category: "billing", Explanation: expl}); err != nil {
+		t.Fatalf("Classify() = %v", err)
+	}
+	st, err := f.svc.RoutingState(ctx, agent, res.ConversationID)
+	if err != nil {
+		t.Fatalf("RoutingState() = %v", err)
+	}
+	for _, tt := range tests {
+		got, ok := st.Explanation[tt.key]
+		if tt.want == "" {
+			if ok {
+				t.Errorf("explanation %s from %.40q = %s, want it dropped", tt.key, tt.in, got)
+			}
+			continue
+		}
+		if string(got) != tt.want {
+			t.Errorf("explanation %s from %.40q = %s, want %s", tt.key, tt.in, got, tt.want)
+		}
 	}
 }

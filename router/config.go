@@ -58,7 +58,13 @@ func (t Template) Text(lang string) string {
 type HandoffConfig struct {
 	// Timeout is how long a colleague or supervisor has to accept a handoff.
 	Timeout time.Duration `yaml:"timeout"`
+	// NoteLanguage is the language ("fr" or "en") of the notes the router writes on
+	// the handoffs it makes (escalations): notes are text read by whoever answers.
+	NoteLanguage string `yaml:"note_language"`
 }
+
+// DefaultNoteLanguage: the desk works in French, and so do its supervisors.
+const DefaultNoteLanguage = "fr"
 
 // JobsConfig sets how often the router's periodic jobs run.
 type JobsConfig struct {
@@ -97,6 +103,9 @@ func (c Config) WithDefaults() Config {
 	c.SLA = c.SLA.WithDefaults()
 	if c.Handoff.Timeout == 0 {
 		c.Handoff.Timeout = DefaultHandoffTimeout
+	}
+	if c.Handoff.NoteLanguage == "" {
+		c.Handoff.NoteLanguage = DefaultNoteLanguage
 	}
 	j := &c.Jobs
 	for _, d := range []struct {
@@ -170,6 +179,9 @@ func (c Config) Validate() error {
 	}
 	if c.Handoff.Timeout < 10*time.Second {
 		errs = append(errs, errors.New("router.handoff.timeout: must be at least 10s"))
+	}
+	if c.Handoff.NoteLanguage != "fr" && c.Handoff.NoteLanguage != "en" {
+		errs = append(errs, fmt.Errorf("router.handoff.note_language: %q is not fr or en", c.Handoff.NoteLanguage))
 	}
 	for name, d := range map[string]time.Duration{"sla": c.Jobs.SLA, "ageing": c.Jobs.Ageing, "presence": c.Jobs.Presence, "reconcile": c.Jobs.Reconcile} {
 		if d < 100*time.Millisecond {

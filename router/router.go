@@ -22,6 +22,7 @@ package router
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,11 +31,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/router/assign"
 	"github.com/frontdeskhq/frontdesk/router/classify"
+	"github.com/frontdeskhq/frontdesk/router/explain"
 	"github.com/frontdeskhq/frontdesk/router/presence"
 	"github.com/frontdeskhq/frontdesk/router/priority"
 	"github.com/frontdeskhq/frontdesk/router/queue"
@@ -457,17 +461,18 @@ func (r *Router) decide(ctx context.Context, in inbox.RoutingInput) (decision, e
 	} else if c.FirstResponseAt != nil && c.WaitingSince != nil {
 		rt.NextResponseDue = r.sla.Due(*c.WaitingSince, d.policy.Targets.NextResponse)
 	}
-	route := "no rule matched"
-	if d.rules.Why != "" {
-		route = d.rules.Why
+	route := explain.New("route.none")
+	switch {
+	case !d.rules.Reason.IsZero():
+		route = d.rules.Reason
+	case team != nil && len(d.rules.Rules) == 0 && r.cfg.DefaultTeam != "":
+		route = explain.New("route.default", "team", r.cfg.DefaultTeam)
 	}
-	if team != nil && len(d.rules.Rules) == 0 && r.cfg.DefaultTeam != "" {
-		route += "; default team " + r.cfg.DefaultTeam
-	}
-	rt.Explanation = map[string]string{
+	rt.Explanation = explanations(map[string]explain.Reason{
 		"category": res.Explanation.Category, "language": res.Explanation.Language, "tension": res.Explanation.Tension,
-		"urgency": res.Explanation.Urgency, "priority": d.score.String(), "route": route, "sla": "policy " + d.policy.Name,
-	}
+		"urgency": res.Explanation.Urgency, "priority": d.score.Reason(), "route": route,
+		"sla": explain.New("sla.policy", "policy", d.policy.Name),
+	})
 	if d.rules.Escalate && len(d.rules.Rules) > 0 && (first || res.Tension == classify.Aggressive && c.Tension != classify.Aggressive) {
 		d.escalate = d.rules.Rules[0]
 	}
@@ -475,11 +480,43 @@ func (r *Router) decide(ctx context.Context, in inbox.RoutingInput) (decision, e
 	return d, nil
 }
 
-// escalate hands the conversation to the supervisors, as a rule asked.
+// explanations is the stored form of reasons: each one's JSON.
+func explanations(reasons map[string]explain.Reason) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(reasons))
+	for k, v := range reasons {
+		if b, err := json.Marshal(v); err == nil {
+			out[k] = b
+		}
+	}
+	return out
+}
+
+// escalationNote is the note of an escalation, in lang: the rule, then why the
+// conversation is what it is (category, tension, priority).
+func escalationNote(d decision, lang string) string {
+	parts := []string{explain.Text(explain.New("handoff.escalated", "rule", d.escalate), lang)}
+	for _, why := range []explain.Reason{d.result.Explanation.Category, d.result.Explanation.Tension, d.score.Reason()} {
+		parts = append(parts, sentence(explain.Text(why, lang)))
+	}
+	return strings.Join(parts, " ")
+}
+
+// sentence makes s a sentence: a capital first letter and a full stop.
+func sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:] + "."
+}
+
+// escalate hands the conversation to the supervisors, as a rule asked. The note is
+// written in the desk's language (router.handoff.note_language).
 func (r *Router) escalate(ctx context.Context, id int64, d decision) {
-	note := fmt.Sprintf("Escalated by rule %s. %s. %s. %s.", d.escalate, d.result.Explanation.Category, d.result.Explanation.Tension, d.score)
+	note := escalationNote(d, r.cfg.Handoff.NoteLanguage)
+	reason := explain.Text(explain.New("route.rule", "rule", d.escalate), r.cfg.Handoff.NoteLanguage)
 	_, err := r.in.SystemHandoff(ctx, "router", id, inbox.HandoffRequest{Kind: inbox.HandoffSupervisor,
-		Reason: "rule " + d.escalate, Note: note, Timeout: r.cfg.Handoff.Timeout})
+		Reason: reason, Note: note, Timeout: r.cfg.Handoff.Timeout})
 	if err != nil && !errors.Is(err, inbox.ErrConflict) {
 		r.log.Error("escalation failed", "conversation_id", id, "err", err)
 	}

@@ -3,12 +3,14 @@ package router
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/inbox/blob"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/router/classify"
+	"github.com/frontdeskhq/frontdesk/router/explain"
 	"github.com/frontdeskhq/frontdesk/router/presence"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 	"github.com/frontdeskhq/frontdesk/router/rules"
@@ -216,8 +219,21 @@ func TestRouteClassifiesQueuesAndAssigns(t *testing.T) {
 		t.Errorf("SLA due times not set: %+v", c)
 	}
 	st, _ := f.st.RoutingState(context.Background(), c.ID)
-	if st.Explanation["category"] == "" || st.Explanation["priority"] == "" || !slices.Contains(f.events(c.ID), inbox.EventClassified) {
-		t.Errorf("explanation %v, events %v", st.Explanation, f.events(c.ID))
+	if !slices.Contains(f.events(c.ID), inbox.EventClassified) {
+		t.Errorf("events %v, want classified", f.events(c.ID))
+	}
+	// Every explanation is stored in its structured form: a code and its arguments.
+	for key, code := range map[string]string{"category": "category.model", "language": "language.model", "tension": "tension.none",
+		"urgency": "urgency.none", "priority": "priority", "route": "route.default", "sla": "sla.policy"} {
+		var got explain.Reason
+		if err := json.Unmarshal(st.Explanation[key], &got); err != nil || got.Code != code {
+			t.Errorf("explanation %s = %s (%v), want code %s", key, st.Explanation[key], err, code)
+		}
+	}
+	var prio explain.Reason
+	_ = json.Unmarshal(st.Explanation["priority"], &prio)
+	if fr := explain.Text(prio, explain.French); fr != "priorité 20 : base 20" {
+		t.Errorf("priority explanation in French = %q", fr)
 	}
 	// A billing message goes to comptabilite; nadia is offline, so it waits there.
 	b := f.send(channels.Email, "paul@example.fr", "Facture erronée", "Bonjour, le montant de ma facture de cantine est faux, merci de corriger.")
@@ -338,8 +354,13 @@ func TestEscalationAndAutoReply(t *testing.T) {
 		t.Fatalf("tension %s, want aggressive", c.Tension)
 	}
 	hs, _ := f.st.Handoffs(ctx, inbox.HandoffQuery{ConversationID: c.ID})
-	if len(hs) != 1 || hs[0].Kind != inbox.HandoffSupervisor || hs[0].FromLabel != "router" || hs[0].Reason != "rule threats" {
-		t.Errorf("handoffs = %+v, want one escalation by rule threats", hs)
+	if len(hs) != 1 || hs[0].Kind != inbox.HandoffSupervisor || hs[0].FromLabel != "router" || hs[0].Reason != "règle threats" {
+		t.Fatalf("handoffs = %+v, want one escalation by rule threats", hs)
+	}
+	// The note is in French, the desk's language, values shown with their labels.
+	if n := hs[0].Note; !strings.HasPrefix(n, "Escaladée par la règle threats. Catégorie Réclamation (") ||
+		!strings.Contains(n, ". Tension Agressif : ") || !strings.Contains(n, "insultes") || !strings.Contains(n, ". Priorité ") || !strings.Contains(n, "règle +10") {
+		t.Errorf("escalation note = %q, want it in French", n)
 	}
 	// At night a chat gets the closed-desk auto-reply, in its language.
 	f.clock.set(time.Date(2026, 3, 9, 22, 0, 0, 0, paris))

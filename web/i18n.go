@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/frontdeskhq/frontdesk/router/explain"
 )
 
 // Languages of the agent app. French first: the desk works in French.
@@ -36,13 +38,17 @@ func pickLang(r *http.Request) string {
 }
 
 // messages are the agent app's strings. The same dictionary is handed to the browser
-// scripts, so every visible string lives here once.
-var messages = map[string]map[string]string{
+// scripts, so every visible string lives here once. The router's explanations
+// (why.* templates, urgency.* and the other labels they use) come from router/explain,
+// which renders the same templates in Go: see withExplanations.
+var messages = withExplanations(map[string]map[string]string{
 	langFR: {
 		"routing.title":              "Routage",
 		"routing.off":                "Le routage n'est pas actif sur ce serveur.",
 		"routing.category":           "Catégorie",
 		"routing.tension":            "Tension",
+		"routing.urgency":            "Urgence",
+		"routing.route":              "Orientation",
 		"routing.corrected":          "corrigée",
 		"routing.sla":                "Délais",
 		"routing.left":               "{t} restantes",
@@ -323,6 +329,8 @@ var messages = map[string]map[string]string{
 		"routing.off":                "Routing is not running on this server.",
 		"routing.category":           "Category",
 		"routing.tension":            "Tension",
+		"routing.urgency":            "Urgency",
+		"routing.route":              "Routing rule",
 		"routing.corrected":          "corrected",
 		"routing.sla":                "Deadlines",
 		"routing.left":               "{t} left",
@@ -598,6 +606,20 @@ var messages = map[string]map[string]string{
 		"role.supervisor":            "Supervisor",
 		"role.admin":                 "Administrator",
 	},
+})
+
+// withExplanations adds to each language's strings the templates and labels of the
+// router's explanations (router/explain), once at start. A label both define (cat.*,
+// tension.*, lang.*, channel.*) keeps the app's text; a test checks they agree.
+func withExplanations(m map[string]map[string]string) map[string]map[string]string {
+	for lang, dict := range m {
+		for k, v := range explain.Messages(lang) {
+			if _, ok := dict[k]; !ok {
+				dict[k] = v
+			}
+		}
+	}
+	return m
 }
 
 // translator returns the lookup function of lang; a missing key shows itself, so a

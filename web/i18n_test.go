@@ -3,6 +3,8 @@ package web
 import (
 	"net/http/httptest"
 	"testing"
+
+	"github.com/frontdeskhq/frontdesk/router/explain"
 )
 
 func TestDictionariesMatch(t *testing.T) {
@@ -18,6 +20,18 @@ func TestDictionariesMatch(t *testing.T) {
 	}
 	if got := translator(langFR)("no.such.key"); got != "no.such.key" {
 		t.Errorf("missing key translated to %q, want the key itself", got)
+	}
+}
+
+// TestExplanationLabels: the labels the router's explanations use in Go (the escalation
+// note) are the app's, and every explanation template reaches the browser.
+func TestExplanationLabels(t *testing.T) {
+	for _, lang := range []string{langFR, langEN} {
+		for k, v := range explain.Messages(lang) {
+			if got, ok := messages[lang][k]; !ok || got != v {
+				t.Errorf("%s: %q is %q in the app, %q in router/explain", lang, k, got, v)
+			}
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/router"
 	"github.com/frontdeskhq/frontdesk/router/classify"
+	"github.com/frontdeskhq/frontdesk/router/explain"
 	"github.com/frontdeskhq/frontdesk/router/presence"
 	"github.com/frontdeskhq/frontdesk/router/rules"
 	"github.com/frontdeskhq/frontdesk/router/teamqueue"
@@ -244,6 +246,30 @@ func TestClassificationRoutingDryRunOverviewPresence(t *testing.T) {
 	if st, _ := rv.body["state"].(map[string]any); rv.status != 200 || st["corrected"] != true || rv.body["priority"] == nil {
 		t.Errorf("GET routing = %d %s", rv.status, rv.raw)
 	}
+	// The explanations are structured: a code, its arguments, the English text.
+	var shown struct {
+		State struct {
+			Explanation map[string]explain.Reason `json:"explanation"`
+		} `json:"state"`
+		Priority struct {
+			Factors []struct {
+				Code, Value, Name string
+				Points            int
+			} `json:"factors"`
+		} `json:"priority"`
+	}
+	if err := json.Unmarshal([]byte(rv.raw), &shown); err != nil {
+		t.Fatalf("GET routing = %s: %v", rv.raw, err)
+	}
+	ex := shown.State.Explanation
+	if ex["category"].Code != "category.corrected" || ex["tension"].Code == "" || ex["route"].Code == "" ||
+		ex["priority"].Code != "priority" || ex["language"].Args["language"] != "fr" {
+		t.Errorf("GET routing explanations = %+v, want structured reasons (category corrected)", ex)
+	}
+	fs := shown.Priority.Factors
+	if len(fs) < 2 || fs[0].Code != "base" || fs[1].Code != "category" || fs[1].Value != "complaint" || fs[1].Name != "category Complaint +20" {
+		t.Errorf("GET routing priority factors = %+v, want base then category complaint with codes", fs)
+	}
 	f.do(t, "compta@x.fr", "GET", fmt.Sprintf("/api/v1/conversations/%d/routing", id), "").check(t, "routing of an invisible conversation", 404, "not_found")
 
 	probe := `{"subject":"Facture","text":"Bonjour, ma facture est fausse, pouvez-vous la corriger ?","channel":"email"}`
@@ -251,6 +277,37 @@ func TestClassificationRoutingDryRunOverviewPresence(t *testing.T) {
 	d := f.do(t, "sup@x.fr", "POST", "/api/v1/routing/dry-run", probe)
 	if rs, _ := d.body["rules"].([]any); d.status != 200 || d.body["team"] != "compta" || len(rs) != 1 || !strings.Contains(d.raw, `"held":true`) {
 		t.Errorf("dry-run = %d %s, want billing to compta with the rule trace", d.status, d.raw)
+	}
+	// The dry-run carries each explanation structured, and in English for API users.
+	var dry struct {
+		Classification struct {
+			Explanation map[string]struct {
+				Code, Text string
+			} `json:"explanation"`
+		} `json:"classification"`
+		Decision struct {
+			Why    string         `json:"why"`
+			Reason explain.Reason `json:"reason"`
+		} `json:"decision"`
+		Rules []struct {
+			Checks []struct {
+				Held   bool           `json:"held"`
+				Why    string         `json:"why"`
+				Reason explain.Reason `json:"reason"`
+			} `json:"checks"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(d.raw), &dry); err != nil || len(dry.Rules) != 1 || len(dry.Rules[0].Checks) != 1 {
+		t.Fatalf("dry-run = %s: %v", d.raw, err)
+	}
+	if c := dry.Classification.Explanation["category"]; c.Code != "category.model" || !strings.HasPrefix(c.Text, "category Billing (") {
+		t.Errorf("dry-run category explanation = %+v, want category.model with its English text", c)
+	}
+	if dec := dry.Decision; dec.Reason.Code != "route.rule_if" || dec.Why != "rule billing: category Billing" {
+		t.Errorf("dry-run decision = %+v, want route.rule_if and its English why", dec)
+	}
+	if ck := dry.Rules[0].Checks[0]; !ck.Held || ck.Reason.Code != "check.in" || ck.Reason.Args["field"] != "category" || ck.Why != "category is Billing, one of Billing" {
+		t.Errorf("dry-run check = %+v, want check.in on the category, with its English why", ck)
 	}
 	f.do(t, "sup@x.fr", "POST", "/api/v1/routing/dry-run", `{"text":""}`).check(t, "dry-run of nothing", 422, "invalid")
 	f.do(t, "sup@x.fr", "POST", "/api/v1/routing/dry-run", `{"text":"x","channel":"fax"}`).check(t, "dry-run on a bad channel", 422, "invalid")

@@ -106,6 +106,10 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.Run("press j", chromedp.KeyEvent("j"))
 	tab.WaitFor("a conversation open", `document.querySelector("#thread .items") !== null`, nil, 10*time.Second)
 	first := webtest.Eval(tab, "title", chromedp.Evaluate[string](`document.getElementById("thread-title").textContent`))
+	// The routing panel explains in French: the priority's factors and the tension.
+	tab.WaitFor("the routing explained in French", `(() => {
+		const f = document.querySelector(".routing .factors"), w = document.querySelector(".routing .why-tension");
+		return f !== null && /^base \d+/.test(f.textContent) && w !== null && /^tension (Calme|Tendu|Agressif) : /.test(w.textContent); })()`, nil, 10*time.Second)
 	tab.Run("press j again", chromedp.KeyEvent("j"))
 	tab.WaitFor("the next conversation", fmt.Sprintf(`document.getElementById("thread-title").textContent !== %q`, first), nil, 10*time.Second)
 	tab.Run("press Escape then r", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), chromedp.KeyEvent("r"))

@@ -83,7 +83,7 @@ func scanRoutingInput(r *sql.Rows, in *inbox.RoutingInput) error {
 		*st = inbox.RoutingState{}
 		return nil
 	}
-	st.Explanation = map[string]string{}
+	st.Explanation = map[string]json.RawMessage{}
 	_ = json.Unmarshal([]byte(expl), &st.Explanation)
 	st.Rules, st.Skills = parseList(rules), parseList(skills)
 	if fixed.Valid {

@@ -22,7 +22,7 @@ func scanRoutingState(r *sql.Rows, st *inbox.RoutingState) error {
 		&rules, &skills, &st.NoAssign, &fixed, &st.PriorityAdjust, &st.SLAPolicy, &st.LastAgentID, &st.Corrected, &updated); err != nil {
 		return err
 	}
-	st.Explanation = map[string]string{}
+	st.Explanation = map[string]json.RawMessage{}
 	_ = json.Unmarshal([]byte(expl), &st.Explanation)
 	st.Rules, st.Skills = parseList(rules), parseList(skills)
 	if fixed.Valid {

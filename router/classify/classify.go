@@ -36,6 +36,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/frontdeskhq/frontdesk/router/explain"
 	"github.com/frontdeskhq/frontdesk/router/rules"
 )
 
@@ -261,17 +262,28 @@ type Result struct {
 	Explanation        Explanation `json:"explanation"`
 }
 
-// Explanation says, per field, what decided it.
+// Explanation says, per field, what decided it. Codes and arguments:
+//   - category: category.rule {category, rule}; category.model {category, confidence,
+//     words} (the words of the message that weighed most); category.guess {category,
+//     confidence} (no word weighed);
+//   - language: language.model {language, confidence}; language.script {language};
+//     language.hint {language} and language.default {language} (text too short);
+//   - tension: tension.signals {tension, signals}; tension.none {tension};
+//   - urgency: urgency.signals {urgency, signals}; urgency.none {urgency}.
+//
+// Signals are insult, violence, contempt, legal_threat, repeated_contact, waiting,
+// exasperation, capitals, exclamation (tension), critical_words and high_words
+// (urgency).
 type Explanation struct {
-	Category string `json:"category"`
-	Language string `json:"language"`
-	Tension  string `json:"tension"`
-	Urgency  string `json:"urgency"`
+	Category explain.Reason `json:"category"`
+	Language explain.Reason `json:"language"`
+	Tension  explain.Reason `json:"tension"`
+	Urgency  explain.Reason `json:"urgency"`
 }
 
-// String joins the explanation into one line.
+// String joins the explanation into one line, in English.
 func (e Explanation) String() string {
-	return strings.Join([]string{e.Category, e.Language, e.Tension, e.Urgency}, "; ")
+	return strings.Join([]string{e.Category.String(), e.Language.String(), e.Tension.String(), e.Urgency.String()}, "; ")
 }
 
 // Classifier classifies messages with a model and configured rules.
@@ -321,7 +333,7 @@ func (c *Classifier) Classify(in Input) Result {
 	d := c.rules.Evaluate(rules.Message{Subject: in.Subject, Text: in.Text, Channel: in.Channel, Mailbox: in.Mailbox, Sender: in.Sender})
 	if len(d.Rules) > 0 {
 		r.Category, r.CategoryConfidence, r.CategoryRule = d.Team, 1, d.Rules[0]
-		r.Explanation.Category = fmt.Sprintf("category %s: %s", r.Category, d.Why)
+		r.Explanation.Category = explain.New("category.rule", "category", r.Category, "rule", r.CategoryRule)
 	} else {
 		sc.feats = categoryFeatures(sc.feats[:0], &sc.subject, &sc.body, in.Channel, in.Text)
 		sc.feats = dedupe(sc.feats)
@@ -329,7 +341,11 @@ func (c *Classifier) Classify(in Input) Result {
 		sc.scores = m.scores(sc.feats, grow(sc.scores, len(m.Classes)))
 		top, conf := best(sc.scores, c.model.Temperature)
 		r.Category, r.CategoryConfidence = m.Classes[top], round2(conf)
-		r.Explanation.Category = fmt.Sprintf("category %s (%.0f%%): %s", r.Category, 100*conf, c.topWords(sc, top))
+		if words := c.topWords(sc, top); len(words) > 0 {
+			r.Explanation.Category = explain.New("category.model", "category", r.Category, "confidence", r.CategoryConfidence, "words", words)
+		} else {
+			r.Explanation.Category = explain.New("category.guess", "category", r.Category, "confidence", r.CategoryConfidence)
+		}
 	}
 
 	r.Language, r.LanguageConfidence, r.Explanation.Language = c.language(sc, in.LanguageHint)
@@ -337,15 +353,15 @@ func (c *Classifier) Classify(in Input) Result {
 	var why []string
 	r.Tension, why = tension(in.Subject, in.Text)
 	if len(why) == 0 {
-		r.Explanation.Tension = "tension " + r.Tension + ": no sign of tension"
+		r.Explanation.Tension = explain.New("tension.none", "tension", r.Tension)
 	} else {
-		r.Explanation.Tension = "tension " + r.Tension + ": " + strings.Join(why, ", ")
+		r.Explanation.Tension = explain.New("tension.signals", "tension", r.Tension, "signals", why)
 	}
 	r.Urgency, why = urgency(in.Subject, in.Text)
 	if len(why) == 0 {
-		r.Explanation.Urgency = "urgency normal"
+		r.Explanation.Urgency = explain.New("urgency.none", "urgency", r.Urgency)
 	} else {
-		r.Explanation.Urgency = "urgency " + r.Urgency + ": " + strings.Join(why, ", ")
+		r.Explanation.Urgency = explain.New("urgency.signals", "urgency", r.Urgency, "signals", why)
 	}
 	return r
 }
@@ -359,8 +375,9 @@ func grow(s []float64, n int) []float64 {
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-// topWords lists the words of the message that weighed most for class top.
-func (c *Classifier) topWords(sc *scratch, top int) string {
+// topWords lists the words of the message that weighed most for class top, at most
+// three, heaviest first.
+func (c *Classifier) topWords(sc *scratch, top int) []string {
 	type wordWeight struct {
 		word string
 		w    float64
@@ -397,10 +414,7 @@ func (c *Classifier) topWords(sc *scratch, top int) string {
 			words = append(words, b.word)
 		}
 	}
-	if len(words) == 0 {
-		return "no telling word; the model's best guess"
-	}
-	return "words " + strings.Join(words, ", ")
+	return words
 }
 
 // minLanguageTokens is how many words a text needs before the model's guess beats the
@@ -408,19 +422,19 @@ func (c *Classifier) topWords(sc *scratch, top int) string {
 const minLanguageTokens = 3
 
 // language identifies the language of the tokens in sc.
-func (c *Classifier) language(sc *scratch, hint string) (string, float64, string) {
+func (c *Classifier) language(sc *scratch, hint string) (string, float64, explain.Reason) {
 	n := sc.subject.Len() + sc.body.Len()
 	if latin, other := scripts(sc); other > latin {
-		return "other", 1, "language other: mostly a non-Latin script"
+		return "other", 1, explain.New("language.script", "language", "other")
 	}
 	if n < minLanguageTokens {
 		switch hint {
 		case "fr", "en":
-			return hint, 0.5, "language " + hint + ": text too short, the contact's language"
+			return hint, 0.5, explain.New("language.hint", "language", hint)
 		case "":
-			return "fr", 0.5, "language fr: text too short, French by default"
+			return "fr", 0.5, explain.New("language.default", "language", "fr")
 		default:
-			return "other", 0.5, "language other: text too short, the contact's language"
+			return "other", 0.5, explain.New("language.hint", "language", "other")
 		}
 	}
 	sc.lang, sc.padded = languageFeatures(sc.lang[:0], &sc.subject, &sc.body, sc.padded)
@@ -429,7 +443,7 @@ func (c *Classifier) language(sc *scratch, hint string) (string, float64, string
 	s := m.scores(sc.lang, grow(sc.scores, len(m.Classes)))
 	top, conf := best(s, float64(max(1, len(sc.lang)/4)))
 	lang := m.Classes[top]
-	return lang, round2(conf), fmt.Sprintf("language %s (%.0f%%)", lang, 100*conf)
+	return lang, round2(conf), explain.New("language.model", "language", lang, "confidence", round2(conf))
 }
 
 // scripts counts letters of the Latin script and of others in the tokens.

@@ -3,12 +3,16 @@ package classify
 import (
 	"bytes"
 	"errors"
-	"github.com/frontdeskhq/frontdesk/router/rules"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/frontdeskhq/frontdesk/router/explain"
+	"github.com/frontdeskhq/frontdesk/router/rules"
 )
 
 func readFile(t testing.TB, path string) []Sample {
@@ -115,7 +119,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %s/%s/%s/%s (%s), want %s/%s/%s/%s", tt.in.Text, r.Category, r.Language, r.Tension, r.Urgency,
 				r.Explanation, tt.category, tt.language, tt.tension, tt.urgency)
 		}
-		if r.CategoryConfidence <= 0 || r.CategoryConfidence > 1 || r.Explanation.Category == "" || r.Explanation.Tension == "" {
+		if r.CategoryConfidence <= 0 || r.CategoryConfidence > 1 || r.Explanation.Category.IsZero() || r.Explanation.Tension.IsZero() || r.Explanation.Language.IsZero() || r.Explanation.Urgency.IsZero() {
 			t.Errorf("Classify(%q) = %+v: want a confidence in (0,1] and explanations", tt.in.Text, r)
 		}
 	}
@@ -123,8 +127,52 @@ func TestClassify(t *testing.T) {
 
 func TestExplanationNamesWords(t *testing.T) {
 	r := trained(t).Classify(Input{Subject: "Remboursement", Text: "Je demande le remboursement de l'acompte versé pour la salle, merci."})
-	if r.Category != "billing" || !strings.Contains(r.Explanation.Category, "rembours") {
-		t.Errorf("Classify() = %s, explanation %q: want billing explained by the word remboursement", r.Category, r.Explanation.Category)
+	e := r.Explanation.Category
+	words, _ := e.Args["words"].([]string)
+	if r.Category != "billing" || e.Code != "category.model" || e.Args["category"] != "billing" ||
+		e.Args["confidence"] != r.CategoryConfidence || !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, "rembours") }) {
+		t.Errorf("Classify() = %s, explanation %+v: want billing explained by the word remboursement", r.Category, e)
+	}
+	if fr := explain.Text(e, explain.French); !strings.HasPrefix(fr, "catégorie Facturation (") || !strings.Contains(fr, "rembours") {
+		t.Errorf("category explanation in French = %q", fr)
+	}
+}
+
+// TestExplanations checks the structured explanation of each field and its French text.
+func TestExplanations(t *testing.T) {
+	c := trained(t)
+	tests := []struct {
+		name  string
+		in    Input
+		field func(Explanation) explain.Reason
+		want  explain.Reason
+		fr    string
+	}{
+		{"language too short, hint", Input{Text: "ok thanks", LanguageHint: "en"}, func(e Explanation) explain.Reason { return e.Language },
+			explain.New("language.hint", "language", "en"), "langue Anglais : texte trop court, langue du contact"},
+		{"language too short, default", Input{Text: "Merci"}, func(e Explanation) explain.Reason { return e.Language },
+			explain.New("language.default", "language", "fr"), "langue Français : texte trop court, français par défaut"},
+		{"language script", Input{Text: "Здравствуйте, я хочу записаться на прием"}, func(e Explanation) explain.Reason { return e.Language },
+			explain.New("language.script", "language", "other"), "langue Autre : écriture surtout non latine"},
+		{"calm", Input{Text: "Bonjour, pourriez-vous me renseigner sur les horaires ? Merci."}, func(e Explanation) explain.Reason { return e.Tension },
+			explain.New("tension.none", "tension", Calm), "tension Calme : aucun signe de tension"},
+		{"tension signals", Input{Text: "C'EST LA TROISIÈME FOIS QUE J'APPELLE, VOUS ÊTES DES INCOMPÉTENTS !!!"}, func(e Explanation) explain.Reason { return e.Tension },
+			explain.New("tension.signals", "tension", Aggressive, "signals", []string{"contempt", "repeated_contact", "capitals", "exclamation"}),
+			"tension Agressif : mépris, relances répétées, majuscules, points d'exclamation"},
+		{"urgency normal", Input{Text: "Pouvez-vous me rappeler ?"}, func(e Explanation) explain.Reason { return e.Urgency },
+			explain.New("urgency.none", "urgency", UrgencyNormal), "urgence Normale"},
+		{"urgency critical", Input{Text: "Il y a une inondation dans la salle des fêtes"}, func(e Explanation) explain.Reason { return e.Urgency },
+			explain.New("urgency.signals", "urgency", UrgencyCritical, "signals", []string{"critical_words"}), "urgence Critique : mots d'urgence vitale"},
+	}
+	for _, tt := range tests {
+		r := c.Classify(tt.in)
+		got := tt.field(r.Explanation)
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: Classify(%q) explanation = %+v, want %+v", tt.name, tt.in.Text, got, tt.want)
+		}
+		if fr := explain.Text(got, explain.French); fr != tt.fr {
+			t.Errorf("%s: Classify(%q) explanation in French = %q, want %q", tt.name, tt.in.Text, fr, tt.fr)
+		}
 	}
 }
 
@@ -197,7 +245,8 @@ func TestCategoryRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := c.Classify(Input{Text: "Bonjour, pouvez-vous me rappeler ?", Sender: "compta@fournisseur.fr"})
-	if r.Category != "order" || r.CategoryConfidence != 1 || r.CategoryRule != "partner-orders" || !strings.Contains(r.Explanation.Category, "partner-orders") {
+	if r.Category != "order" || r.CategoryConfidence != 1 || r.CategoryRule != "partner-orders" ||
+		!reflect.DeepEqual(r.Explanation.Category, explain.New("category.rule", "category", "order", "rule", "partner-orders")) {
 		t.Errorf("Classify(sender at fournisseur.fr) = %+v, want order by rule partner-orders", r)
 	}
 	r = c.Classify(Input{Text: "Votre colis: http://suivi.colis.top/x"})
@@ -236,7 +285,7 @@ func TestSaveLoad(t *testing.T) {
 	}
 	for _, s := range readFile(t, "../../configs/classifier/holdout.jsonl")[:20] {
 		in := Input{Subject: s.Subject, Text: s.Text, Channel: s.Channel}
-		if a, b := c.Classify(in), c2.Classify(in); a != b {
+		if a, b := c.Classify(in), c2.Classify(in); !reflect.DeepEqual(a, b) {
 			t.Fatalf("loaded model classifies %q as %+v, original as %+v", s.Text, b, a)
 		}
 	}

@@ -23,7 +23,8 @@ const (
 	UrgencyCritical = "critical"
 )
 
-// signal is a group of words or phrases that says something about the writer's state.
+// signal is a group of words or phrases that says something about the writer's state;
+// its name is the code the explanations carry (see Explanation).
 // Weight adds to the tension score; Decisive makes the message aggressive on its own.
 type signal struct {
 	name     string
@@ -46,13 +47,13 @@ var tensionSignals = []signal{
 		disgrace*, disgusting, outrageous, shameful, "a joke", "une blague", "foutage de gueule", "vous moquez", "vous foutez",
 		"se moque", "mocking", "kidding me", "amateurs", "amateurisme", "n importe quoi", nonsense, absurd, absurde, hopeless,
 		appalling, deplorable, unmoglich`},
-	{name: "legal threat", weight: 3, keywords: `"contacter mon avocat", "contacte mon avocat", "mon avocat va", "mon avocat vous", "notre avocat va",
+	{name: "legal_threat", weight: 3, keywords: `"contacter mon avocat", "contacte mon avocat", "mon avocat va", "mon avocat vous", "notre avocat va",
 		"my lawyer will", "contact my lawyer", "contacting my lawyer", "our lawyers will", "porter plainte", "portez plainte",
 		"file a complaint", "tribunal", "en justice", "see you in court", "take legal action", "engager des poursuites", mediateur,
 		"defenseur des droits", ombudsman, "prevenir les journalistes", "contacter la presse", "la presse", "les journaux",
 		"the papers", "the press", "the journalists", "reseaux sociaux", "social media", "60 millions", "ufc que choisir",
 		"je saisis", "saisirai", "je saisirai", "report you"`},
-	{name: "repeated contact", weight: 2, keywords: `"troisieme fois", "3e fois", "3eme fois", "deuxieme fois", "encore une fois",
+	{name: "repeated_contact", weight: 2, keywords: `"troisieme fois", "3e fois", "3eme fois", "deuxieme fois", "encore une fois",
 		"toujours aucune", "toujours aucun", "toujours rien", "deja appele", "deja ecrit", "deja signale", "plusieurs fois",
 		"depuis des semaines", "third time", "3rd time", "second time", "once again", "still nothing", "still no answer",
 		"still haven t", "several times", "for weeks", "already called", "already written", "already reported", "chased you",
@@ -137,7 +138,7 @@ func tension(subject, text string) (string, []string) {
 	}
 	if n := exclamationRuns(subject) + exclamationRuns(text); n > 0 {
 		score += min(n, 2)
-		why = append(why, "exclamation marks")
+		why = append(why, "exclamation")
 	}
 	switch {
 	case decisive || score >= aggressiveScore:
@@ -154,7 +155,7 @@ func urgency(subject, text string) (string, []string) {
 	for _, level := range []string{UrgencyCritical, UrgencyHigh} {
 		for _, f := range found {
 			if f == level {
-				return level, []string{level + " words"}
+				return level, []string{level + "_words"}
 			}
 		}
 	}

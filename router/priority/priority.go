@@ -15,8 +15,9 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"strings"
 	"time"
+
+	"github.com/frontdeskhq/frontdesk/router/explain"
 )
 
 // Weights are the points of each factor; the priority section of the router
@@ -149,10 +150,49 @@ type Input struct {
 	Adjust int
 }
 
+// Factor codes: what a factor is, stable across languages.
+const (
+	FactorBase          = "base"
+	FactorFixed         = "fixed"
+	FactorRule          = "rule"
+	FactorCategory      = "category"
+	FactorTension       = "tension"
+	FactorUrgency       = "urgency"
+	FactorChannel       = "channel"
+	FactorVIP           = "vip"
+	FactorAccessibility = "accessibility"
+	FactorWaiting       = "waiting"
+	FactorSLAWarning    = "sla_warning"
+	FactorSLABreached   = "sla_breached"
+)
+
 // Factor is one contribution to a score.
 type Factor struct {
+	// Code says what the factor is (Factor* constants).
+	Code string `json:"code"`
+	// Value is the category, tension, urgency or channel the points are for.
+	Value string `json:"value,omitempty"`
+	// Minutes is how long the contact has waited (FactorWaiting).
+	Minutes int `json:"minutes,omitempty"`
+	// Name is the factor in English ("category complaint"), kept for API users.
 	Name   string `json:"name"`
 	Points int    `json:"points"`
+}
+
+// Reason is the factor as an explanation: code "priority.<Code>" with the points, the
+// score for the base and a fixed priority, the value under the name of its kind
+// (category, tension, urgency, channel) and the waiting minutes.
+func (f Factor) Reason() explain.Reason {
+	r := explain.New("priority."+f.Code, "points", f.Points)
+	switch f.Code {
+	case FactorBase, FactorFixed:
+		r.Args["score"] = f.Points
+	case FactorCategory, FactorTension, FactorUrgency, FactorChannel:
+		r.Args[f.Code] = f.Value
+	case FactorWaiting:
+		r.Args["minutes"] = f.Minutes
+	}
+	return r
 }
 
 // Score is a priority with its explanation.
@@ -161,81 +201,75 @@ type Score struct {
 	Factors []Factor `json:"factors"`
 }
 
-// String explains the score in one line: "priority 55: base 20, category complaint +20,
-// tension tense +15".
-func (s Score) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "priority %d", s.Value)
+// Reason is the score as an explanation: code "priority" with the score and its
+// factors.
+func (s Score) Reason() explain.Reason {
+	fs := make([]explain.Reason, len(s.Factors))
 	for i, f := range s.Factors {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString(", ")
-		}
-		if f.Name == "base" || strings.HasPrefix(f.Name, "fixed") {
-			fmt.Fprintf(&b, "%s %d", f.Name, f.Points)
-		} else {
-			fmt.Fprintf(&b, "%s %+d", f.Name, f.Points)
-		}
+		fs[i] = f.Reason()
 	}
-	return b.String()
+	return explain.New("priority", "score", s.Value, "factors", fs)
 }
+
+// String explains the score in one line, in English: "priority 55: base 20, category
+// Complaint +20, tension Tense +15".
+func (s Score) String() string { return s.Reason().String() }
 
 // Score computes the priority of in.
 func (w Weights) Score(in Input) Score {
 	var s Score
-	add := func(name string, pts int) {
-		if pts != 0 || name == "base" {
-			s.Factors = append(s.Factors, Factor{name, pts})
-			s.Value += pts
+	add := func(f Factor) {
+		if f.Points != 0 || f.Code == FactorBase || f.Code == FactorFixed {
+			f.Name = f.Reason().String()
+			s.Factors = append(s.Factors, f)
+			s.Value += f.Points
 		}
 	}
 	if in.Fixed != nil {
-		add("fixed by rule", *in.Fixed)
-		add("rule", in.Adjust)
+		add(Factor{Code: FactorFixed, Points: *in.Fixed})
+		add(Factor{Code: FactorRule, Points: in.Adjust})
 		s.Value = clamp(s.Value)
 		return s
 	}
-	add("base", w.Base)
-	if in.Category != "" {
-		add("category "+in.Category, w.Category[in.Category])
-	}
-	if in.Tension != "" {
-		add("tension "+in.Tension, w.Tension[in.Tension])
-	}
-	if in.Urgency != "" {
-		add("urgency "+in.Urgency, w.Urgency[in.Urgency])
-	}
-	if in.Channel != "" {
-		add("channel "+in.Channel, w.Channel[in.Channel])
+	add(Factor{Code: FactorBase, Points: w.Base})
+	for _, v := range []struct{ code, value string }{
+		{FactorCategory, in.Category}, {FactorTension, in.Tension}, {FactorUrgency, in.Urgency}, {FactorChannel, in.Channel},
+	} {
+		if v.value == "" {
+			continue
+		}
+		var pts int
+		switch v.code {
+		case FactorCategory:
+			pts = w.Category[v.value]
+		case FactorTension:
+			pts = w.Tension[v.value]
+		case FactorUrgency:
+			pts = w.Urgency[v.value]
+		case FactorChannel:
+			pts = w.Channel[v.value]
+		}
+		add(Factor{Code: v.code, Value: v.value, Points: pts})
 	}
 	if in.VIP {
-		add("VIP", w.VIP)
+		add(Factor{Code: FactorVIP, Points: w.VIP})
 	}
 	if in.Accessibility {
-		add("accessibility needs", w.Accessibility)
+		add(Factor{Code: FactorAccessibility, Points: w.Accessibility})
 	}
 	if !in.WaitingSince.IsZero() && in.Now.After(in.WaitingSince) {
-		hours := in.Now.Sub(in.WaitingSince).Hours()
-		add(fmt.Sprintf("waiting %s", roundWait(in.Now.Sub(in.WaitingSince))), min(w.AgeingMax, int(hours*w.AgeingPerHour)))
+		waited := in.Now.Sub(in.WaitingSince)
+		add(Factor{Code: FactorWaiting, Minutes: int(waited.Minutes()), Points: min(w.AgeingMax, int(waited.Hours()*w.AgeingPerHour))})
 	}
 	switch in.SLA {
 	case SLAWarning:
-		add("SLA deadline near", w.SLAWarning)
+		add(Factor{Code: FactorSLAWarning, Points: w.SLAWarning})
 	case SLABreached:
-		add("SLA breached", w.SLABreached)
+		add(Factor{Code: FactorSLABreached, Points: w.SLABreached})
 	}
-	add("rule", in.Adjust)
+	add(Factor{Code: FactorRule, Points: in.Adjust})
 	s.Value = clamp(s.Value)
 	return s
 }
 
 func clamp(v int) int { return max(0, min(100, v)) }
-
-// roundWait shows a waiting time to the minute or hour.
-func roundWait(d time.Duration) string {
-	if d < time.Hour {
-		return d.Round(time.Minute).String()
-	}
-	return d.Round(time.Hour).String()
-}

@@ -12,8 +12,12 @@
 // of rules. Evaluate with a trace (the dry-run) reports every condition of every rule
 // with why it held or not.
 //
+// Explanations (the decision's and every check's) are structured reasons of package
+// explain, with their English text alongside for API users.
+//
 // The package also provides the text normalisation (Tokens) and the keyword expressions
-// (Keywords) used by the classifier. It depends on the standard library only.
+// (Keywords) used by the classifier. It depends on the standard library and the leaf
+// package explain only.
 package rules
 
 import (
@@ -23,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/frontdeskhq/frontdesk/router/explain"
 )
 
 // Condition selects messages; every field set must hold (empty fields are ignored).
@@ -107,8 +113,13 @@ type Decision struct {
 	Skills      []string `json:"skills,omitempty"`
 	// NoAssign is set when a rule said assign: false.
 	NoAssign bool `json:"no_assign,omitempty"`
-	// Why explains the first matching rule in words, for the agent.
+	// Why explains the first matching rule in English, for API users.
 	Why string `json:"why,omitempty"`
+	// Reason explains the first matching rule: route.rule {rule}, or route.rule_if
+	// {rule, parts} with the conditions that held (cond.words {words}, cond.value
+	// {field, got}, cond.office {office}, cond.pattern {pattern}). Zero when no rule
+	// matched.
+	Reason explain.Reason `json:"reason,omitzero"`
 }
 
 // RuleTrace is how one rule fared in a dry-run.
@@ -125,7 +136,14 @@ type RuleTrace struct {
 type Check struct {
 	Condition string `json:"condition"`
 	Held      bool   `json:"held"`
-	Why       string `json:"why"`
+	// Why is Reason in English.
+	Why string `json:"why"`
+	// Reason says what was compared: check.in / check.not_in {field, got, want},
+	// check.vip and check.accessibility {got, want} (booleans), check.office {field,
+	// got, want}, check.sender_domain.in / .out {domain, want}, check.keywords.found
+	// {expr, found} / check.keywords.none {expr}, check.regex.matched {pattern,
+	// matched} / check.regex.none {pattern}, check.always.
+	Reason explain.Reason `json:"reason"`
 }
 
 // Options constrain what rules may name.
@@ -285,7 +303,8 @@ func (s *Set) evaluate(m Message, trace bool) (Decision, []RuleTrace) {
 			continue
 		}
 		if len(d.Rules) == 0 {
-			d.Why = r.why(m, sc.hits, s.lex)
+			d.Reason = r.why(m, sc.hits, s.lex)
+			d.Why = d.Reason.String()
 		}
 		d.merge(r.Rule)
 		decided = !r.Continue
@@ -350,28 +369,39 @@ func (r *compiled) match(m Message, hits []bool) bool {
 	return true
 }
 
+// maxShown caps the values a reason lists (words found, values wanted) and
+// maxShownBytes the length of a text it quotes, so explanations stay short.
+const (
+	maxShown      = 10
+	maxShownBytes = 60
+)
+
+func clipList(l []string) []string {
+	out := make([]string, 0, min(len(l), maxShown))
+	for _, v := range l[:min(len(l), maxShown)] {
+		out = append(out, clip(v, maxShownBytes))
+	}
+	return out
+}
+
 // explain evaluates every condition of r and says why each held or not.
 func (r *compiled) explain(m Message, hits []bool, lex *lexicon) ([]Check, bool) {
 	w := &r.When
 	var checks []Check
 	all := true
-	add := func(cond string, held bool, why string) {
-		checks = append(checks, Check{Condition: cond, Held: held, Why: why})
+	add := func(cond string, held bool, why explain.Reason) {
+		checks = append(checks, Check{Condition: cond, Held: held, Why: why.String(), Reason: why})
 		all = all && held
 	}
 	list := func(name string, want []string, got string) {
 		if len(want) == 0 {
 			return
 		}
-		shown := got
-		if shown == "" {
-			shown = "(none)"
-		}
+		code := "check.not_in"
 		if in(want, got) {
-			add(name, true, fmt.Sprintf("%s is %s, one of %s", name, shown, strings.Join(want, ", ")))
-		} else {
-			add(name, false, fmt.Sprintf("%s is %s, not one of %s", name, shown, strings.Join(want, ", ")))
+			code = "check.in"
 		}
+		add(name, code == "check.in", explain.New(code, "field", name, "got", clip(got, maxShownBytes), "want", clipList(want)))
 	}
 	list("channel", w.Channel, m.Channel)
 	list("mailbox", w.Mailbox, m.Mailbox)
@@ -381,34 +411,32 @@ func (r *compiled) explain(m Message, hits []bool, lex *lexicon) ([]Check, bool)
 	list("urgency", w.Urgency, m.Urgency)
 	list("contact_language", w.ContactLanguage, m.ContactLanguage)
 	if w.VIP != nil {
-		add("vip", *w.VIP == m.VIP, fmt.Sprintf("contact VIP is %v, want %v", m.VIP, *w.VIP))
+		add("vip", *w.VIP == m.VIP, explain.New("check.vip", "got", m.VIP, "want", *w.VIP))
 	}
 	if w.Accessibility != nil {
-		add("accessibility", *w.Accessibility == m.Accessibility,
-			fmt.Sprintf("contact accessibility needs: %v, want %v", m.Accessibility, *w.Accessibility))
+		add("accessibility", *w.Accessibility == m.Accessibility, explain.New("check.accessibility", "got", m.Accessibility, "want", *w.Accessibility))
 	}
 	if w.OfficeHours != "" {
 		now := "closed"
 		if m.OfficeOpen {
 			now = "open"
 		}
-		add("office_hours", w.OfficeHours == now, fmt.Sprintf("office is %s, want %s", now, w.OfficeHours))
+		add("office_hours", w.OfficeHours == now, explain.New("check.office", "field", "office", "got", now, "want", w.OfficeHours))
 	}
 	if len(w.SenderDomain) > 0 {
-		dom := domainOf(m.Sender)
 		ok := domainIn(w.SenderDomain, m.Sender)
-		verb := "is not"
+		code := "check.sender_domain.out"
 		if ok {
-			verb = "is"
+			code = "check.sender_domain.in"
 		}
-		add("sender_domain", ok, fmt.Sprintf("sender domain %q %s under %s", dom, verb, strings.Join(w.SenderDomain, ", ")))
+		add("sender_domain", ok, explain.New(code, "domain", clip(domainOf(m.Sender), maxShownBytes), "want", clipList(w.SenderDomain)))
 	}
 	if r.keywords != nil {
 		ok := r.keywords.root.eval(hits)
 		found := r.keywords.root.found(hits, lex, nil)
-		why := fmt.Sprintf("keywords %q: no term found", w.Keywords)
+		why := explain.New("check.keywords.none", "expr", w.Keywords)
 		if len(found) > 0 {
-			why = fmt.Sprintf("keywords %q: found %s", w.Keywords, strings.Join(found, ", "))
+			why = explain.New("check.keywords.found", "expr", w.Keywords, "found", clipList(found))
 		}
 		add("keywords", ok, why)
 	}
@@ -418,24 +446,24 @@ func (r *compiled) explain(m Message, hits []bool, lex *lexicon) ([]Check, bool)
 			loc = r.regex.FindString(m.Text)
 		}
 		if loc != "" {
-			add("regex", true, fmt.Sprintf("regex %q matched %q", w.Regex, clip(loc, 60)))
+			add("regex", true, explain.New("check.regex.matched", "pattern", w.Regex, "matched", clip(loc, maxShownBytes)))
 		} else {
-			add("regex", false, fmt.Sprintf("regex %q did not match", w.Regex))
+			add("regex", false, explain.New("check.regex.none", "pattern", w.Regex))
 		}
 	}
 	if len(checks) == 0 {
-		add("always", true, "the rule has no condition")
+		add("always", true, explain.New("check.always"))
 	}
 	return checks, all
 }
 
 // why is the short explanation of a decisive rule, for the agent.
-func (r *compiled) why(m Message, hits []bool, lex *lexicon) string {
-	var parts []string
+func (r *compiled) why(m Message, hits []bool, lex *lexicon) explain.Reason {
+	var parts []explain.Reason
 	w := &r.When
 	if r.keywords != nil {
 		if f := r.keywords.root.found(hits, lex, nil); len(f) > 0 {
-			parts = append(parts, "words "+strings.Join(f, ", "))
+			parts = append(parts, explain.New("cond.words", "words", clipList(f)))
 		}
 	}
 	for _, c := range []struct {
@@ -450,19 +478,19 @@ func (r *compiled) why(m Message, hits []bool, lex *lexicon) string {
 		{"urgency", len(w.Urgency) > 0, m.Urgency},
 	} {
 		if c.set {
-			parts = append(parts, c.name+" "+c.val)
+			parts = append(parts, explain.New("cond.value", "field", c.name, "got", c.val))
 		}
 	}
 	if w.OfficeHours != "" {
-		parts = append(parts, "office "+w.OfficeHours)
+		parts = append(parts, explain.New("cond.office", "office", w.OfficeHours))
 	}
 	if r.regex != nil {
-		parts = append(parts, "pattern "+w.Regex)
+		parts = append(parts, explain.New("cond.pattern", "pattern", clip(w.Regex, maxShownBytes)))
 	}
 	if len(parts) == 0 {
-		return "rule " + r.Name
+		return explain.New("route.rule", "rule", r.Name)
 	}
-	return "rule " + r.Name + ": " + strings.Join(parts, "; ")
+	return explain.New("route.rule_if", "rule", r.Name, "parts", parts)
 }
 
 func in(list []string, v string) bool {

@@ -2,9 +2,12 @@ package rules
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/frontdeskhq/frontdesk/router/explain"
 )
 
 func TestTokenize(t *testing.T) {
@@ -163,8 +166,11 @@ func TestDryRunExplains(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, traces := set.DryRun(Message{Tension: "aggressive", Text: "J'appelle mon avocat !", Channel: "email"})
-	if d.Why != "rule threat: words avocat; tension aggressive" {
+	if d.Why != "rule threat: words avocat; tension Aggressive" {
 		t.Errorf("Why = %q", d.Why)
+	}
+	if fr := explain.Text(d.Reason, explain.French); fr != "règle threat : mots avocat; tension Agressif" {
+		t.Errorf("Reason in French = %q", fr)
 	}
 	var threat RuleTrace
 	for _, tr := range traces {
@@ -172,16 +178,104 @@ func TestDryRunExplains(t *testing.T) {
 			threat = tr
 		}
 	}
-	want := []Check{
-		{"tension", true, "tension is aggressive, one of aggressive"},
-		{"keywords", true, `keywords "avocat, tribunal, lawyer": found avocat`},
-	}
-	if !slices.Equal(threat.Checks, want) {
-		t.Errorf("threat checks = %+v, want %+v", threat.Checks, want)
+	if len(threat.Checks) != 2 || threat.Checks[0].Why != "tension is Aggressive, one of Aggressive" ||
+		threat.Checks[1].Why != `keywords "avocat, tribunal, lawyer": found avocat` {
+		t.Errorf("threat checks = %+v", threat.Checks)
 	}
 	spam := traces[0]
-	if spam.Matched || spam.Checks[0].Why != "category is (none), not one of spam" {
+	if spam.Matched || spam.Checks[0].Why != "category is (none), not one of Spam" {
 		t.Errorf("spam trace = %+v", spam)
+	}
+}
+
+// TestReasons checks the structured explanations of the decision and of every check,
+// and their French text.
+func TestReasons(t *testing.T) {
+	set, err := Compile(testRules, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		m      Message
+		rule   string // the trace to look at
+		checks []explain.Reason
+		fr     []string
+		why    explain.Reason // the decision's
+	}{
+		{"threat", Message{Tension: "aggressive", Text: "mon avocat", Channel: "email"}, "threat",
+			[]explain.Reason{
+				explain.New("check.in", "field", "tension", "got", "aggressive", "want", []string{"aggressive"}),
+				explain.New("check.keywords.found", "expr", "avocat, tribunal, lawyer", "found", []string{"avocat"}),
+			},
+			[]string{"tension : Agressif, parmi Agressif", "mots-clés « avocat, tribunal, lawyer » : trouvé avocat"},
+			explain.New("route.rule_if", "rule", "threat", "parts", []explain.Reason{
+				explain.New("cond.words", "words", []string{"avocat"}),
+				explain.New("cond.value", "field", "tension", "got", "aggressive"),
+			})},
+		{"vip no", Message{Category: "information"}, "vip",
+			[]explain.Reason{explain.New("check.vip", "got", false, "want", true)},
+			[]string{"contact VIP : non, attendu oui"},
+			explain.New("route.rule", "rule", "default")},
+		{"closed chat", Message{Channel: "webchat"}, "night-chat",
+			[]explain.Reason{
+				explain.New("check.in", "field", "channel", "got", "webchat", "want", []string{"webchat"}),
+				explain.New("check.office", "field", "office", "got", "closed", "want", "closed"),
+			},
+			[]string{"canal : Chat, parmi Chat", "accueil fermé, attendu fermé"},
+			explain.New("route.rule_if", "rule", "night-chat", "parts", []explain.Reason{
+				explain.New("cond.value", "field", "channel", "got", "webchat"),
+				explain.New("cond.office", "office", "closed"),
+			})},
+		{"sender elsewhere", Message{Sender: "j@ailleurs.fr"}, "partners",
+			[]explain.Reason{explain.New("check.sender_domain.out", "domain", "ailleurs.fr", "want", []string{"partenaire.fr"})},
+			[]string{"domaine de l'expéditeur « ailleurs.fr » hors de partenaire.fr"},
+			explain.New("route.rule", "rule", "default")},
+		{"regex", Message{Category: "billing", Text: "facture n° 2026-1142"}, "billing",
+			[]explain.Reason{
+				explain.New("check.in", "field", "category", "got", "billing", "want", []string{"billing"}),
+				explain.New("check.regex.matched", "pattern", `\bn[°o]\s?\d{4}-\d+`, "matched", "n° 2026-1142"),
+			},
+			[]string{"catégorie : Facturation, parmi Facturation", "expression « \\bn[°o]\\s?\\d{4}-\\d+ » : trouvé « n° 2026-1142 »"},
+			explain.New("route.rule_if", "rule", "billing", "parts", []explain.Reason{
+				explain.New("cond.value", "field", "category", "got", "billing"),
+				explain.New("cond.pattern", "pattern", `\bn[°o]\s?\d{4}-\d+`),
+			})},
+		{"always", Message{}, "default",
+			[]explain.Reason{explain.New("check.always")},
+			[]string{"la règle n'a pas de condition"},
+			explain.New("route.rule", "rule", "default")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, traces := set.DryRun(tt.m)
+			if !reflect.DeepEqual(d.Reason, tt.why) {
+				t.Errorf("DryRun(%+v).Reason = %+v, want %+v", tt.m, d.Reason, tt.why)
+			}
+			if d.Why != tt.why.String() {
+				t.Errorf("DryRun(%+v).Why = %q, want the reason in English %q", tt.m, d.Why, tt.why.String())
+			}
+			var checks []Check
+			for _, tr := range traces {
+				if tr.Rule == tt.rule {
+					checks = tr.Checks
+				}
+			}
+			if len(checks) != len(tt.checks) {
+				t.Fatalf("DryRun(%+v) rule %s checks = %+v, want %d", tt.m, tt.rule, checks, len(tt.checks))
+			}
+			for i, c := range checks {
+				if !reflect.DeepEqual(c.Reason, tt.checks[i]) {
+					t.Errorf("check %d (%s) reason = %+v, want %+v", i, c.Condition, c.Reason, tt.checks[i])
+				}
+				if c.Why != c.Reason.String() {
+					t.Errorf("check %d (%s) why = %q, want the reason in English %q", i, c.Condition, c.Why, c.Reason.String())
+				}
+				if fr := explain.Text(c.Reason, explain.French); fr != tt.fr[i] {
+					t.Errorf("check %d (%s) in French = %q, want %q", i, c.Condition, fr, tt.fr[i])
+				}
+			}
+		})
 	}
 }
 

@@ -3,7 +3,7 @@
 // handoffs (transfer, escalate, accept, decline) and "take next".
 (() => {
   'use strict';
-  const { t, el, api, announce, me } = window.FD;
+  const { t, el, api, announce, me, lang } = window.FD;
   const categories = ['information', 'appointment', 'order', 'billing', 'complaint', 'spam', 'other'];
   const languages = ['fr', 'en', 'other'];
   const tensions = ['calm', 'tense', 'aggressive'];
@@ -12,6 +12,56 @@
     const s = Math.abs(seconds);
     const text = s < 3600 ? Math.round(s / 60) + ' min' : Math.floor(s / 3600) + ' h ' + String(Math.round((s % 3600) / 60)).padStart(2, '0');
     return seconds >= 0 ? t('routing.left').replace('{t}', text) : t('routing.late').replace('{t}', text);
+  }
+
+  // The router's explanations are structured: {code, args, text}. why renders one in
+  // the page's language from the why.<code> template, the same way as router/explain
+  // does in Go (see its package comment); older rows hold plain strings, shown as
+  // they are; a code without a template shows its English text.
+  const labelPrefixes = { category: 'cat.', tension: 'tension.', urgency: 'urgency.', language: 'lang.',
+    contact_language: 'lang.', channel: 'channel.', office: 'why.office.', signals: 'why.signal.', field: 'why.field.' };
+
+  function label(prefix, v) {
+    const s = String(v);
+    return prefix && t(prefix + s) !== prefix + s ? t(prefix + s) : s;
+  }
+
+  function number(name, v) {
+    if (name === 'confidence') return Math.round(100 * v) + (lang === 'en' ? '%' : '\u202f%');
+    if (name === 'points') return (v >= 0 ? '+' : '') + Math.round(v);
+    if (name === 'minutes') return v < 60 ? Math.round(v) + ' min' : Math.round(v / 60) + ' h';
+    return String(v);
+  }
+
+  function arg(name, v, args) {
+    const prefix = (name === 'got' || name === 'want') ? (labelPrefixes[args.field] || '') : (labelPrefixes[name] || '');
+    if (v === undefined || v === null || v === '') return t('why.none');
+    if (typeof v === 'boolean') return t(v ? 'why.yes' : 'why.no');
+    if (typeof v === 'number') return number(name, v);
+    if (Array.isArray(v)) {
+      if (v.length && typeof v[0] === 'object') return v.map(why).join(name === 'factors' ? ', ' : '; ');
+      return v.map((x) => label(prefix, x)).join(', ');
+    }
+    if (typeof v === 'object') return why(v);
+    return label(prefix, v);
+  }
+
+  function why(r) {
+    if (typeof r === 'string') return r;
+    if (!r || !r.code) return '';
+    const key = 'why.' + r.code;
+    const tmpl = t(key);
+    if (tmpl === key) return r.text || r.code;
+    const args = r.args || {};
+    return tmpl.replace(/\{([a-z_]+)\}/g, (_, name) => arg(name, args[name], args));
+  }
+
+  // factorWhy is a live priority factor {code, value, minutes, points} as a reason.
+  function factorWhy(f) {
+    if (!f.code) return f.name || '';
+    const args = { points: f.points, score: f.points, minutes: f.minutes };
+    if (f.value) args[f.code] = f.value;
+    return why({ code: 'priority.' + f.code, args, text: f.name });
   }
 
   function select(name, values, current, prefix) {
@@ -50,14 +100,19 @@
       el('dt', {}, t('routing.category')),
       el('dd', {}, d.category ? t('cat.' + d.category) : '—', st.category_confidence ? ' (' + Math.round(st.category_confidence * 100) + ' %)' : '',
         st.corrected ? ' ✓ ' + t('routing.corrected') : ''),
-      expl.category ? el('dd', { class: 'hint' }, expl.category) : null,
-      el('dt', {}, t('side.language')), el('dd', {}, d.language || '—'),
+      expl.category ? el('dd', { class: 'hint why-category' }, why(expl.category)) : null,
+      el('dt', {}, t('side.language')), el('dd', {}, d.language ? label('lang.', d.language) : '—'),
+      expl.language ? el('dd', { class: 'hint why-language' }, why(expl.language)) : null,
       el('dt', {}, t('routing.tension')), el('dd', {}, d.tension ? t('tension.' + d.tension) : '—'),
-      expl.tension ? el('dd', { class: 'hint' }, expl.tension) : null,
+      expl.tension ? el('dd', { class: 'hint why-tension' }, why(expl.tension)) : null,
+      st.urgency ? el('dt', {}, t('routing.urgency')) : null,
+      st.urgency ? el('dd', {}, label('urgency.', st.urgency)) : null,
+      expl.urgency && expl.urgency.code !== 'urgency.none' ? el('dd', { class: 'hint why-urgency' }, why(expl.urgency)) : null,
       el('dt', {}, t('side.priority')),
       el('dd', {}, String(r.priority && r.priority.value !== undefined ? r.priority.value : d.priority)),
-      r.priority && r.priority.factors ? el('dd', { class: 'hint' },
-        r.priority.factors.map((f) => (f.name || f.factor || '') + (f.points !== undefined ? ' ' + (f.points > 0 ? '+' : '') + f.points : '')).join(' · ')) : null));
+      r.priority && r.priority.factors ? el('dd', { class: 'hint factors' }, r.priority.factors.map(factorWhy).join(' · ')) : null,
+      expl.route ? el('dt', {}, t('routing.route')) : null,
+      expl.route ? el('dd', { class: 'hint why-route' }, why(expl.route)) : null));
     if ((r.sla || []).length) {
       nodes.push(el('h3', {}, t('routing.sla')), el('ul', { class: 'sla' }, r.sla.map((s) => el('li', { class: 'sla-' + s.stage },
         t('sla.' + s.target) + ' : ', el('strong', {}, left(s.remaining_seconds)),

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -100,7 +101,7 @@ func testRoutingInput(t *testing.T, s inbox.Store) {
 	second := createUser(t, s, "agent-pipeline2@x.fr", inbox.RoleAgent)
 	fixed := 3
 	st := inbox.RoutingState{ConversationID: c.ID, MessageID: last, CategoryConfidence: 0.5, CategoryRule: "r",
-		Urgency: "high", Explanation: map[string]string{"route": "rule x"}, Rules: []string{"x"}, Skills: []string{"compta"},
+		Urgency: "high", Explanation: map[string]json.RawMessage{"route": json.RawMessage(`"rule x"`)}, Rules: []string{"x"}, Skills: []string{"compta"},
 		NoAssign: true, PriorityFixed: &fixed, PriorityAdjust: 2, SLAPolicy: "p", LastAgentID: second.ID, UpdatedAt: t0}
 	write(t, s, func(ctx context.Context, tx inbox.Tx) error { return tx.PutRoutingState(ctx, &st) })
 	if in = checkRoutingInput(t, s, c.ID, "state"); in.PreviousAgent != second.ID || in.State.MessageID != last {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -43,11 +44,13 @@ func testRoutingState(t *testing.T, s inbox.Store) {
 	}
 	fixed := 5
 	st := inbox.RoutingState{ConversationID: c.ID, MessageID: 12, CategoryConfidence: 0.87, CategoryRule: "spam-links",
-		Urgency: "high", Explanation: map[string]string{"category": "words facture"}, Rules: []string{"billing", "vip"},
+		Urgency: "high", Explanation: map[string]json.RawMessage{"category": json.RawMessage(`"words facture"`),
+			"priority": json.RawMessage(`{"code":"priority","args":{"score":20}}`)}, Rules: []string{"billing", "vip"},
 		Skills: []string{"compta"}, NoAssign: true, PriorityFixed: &fixed, PriorityAdjust: -3, SLAPolicy: "default", UpdatedAt: t0}
 	write(t, s, func(ctx context.Context, tx inbox.Tx) error { return tx.PutRoutingState(ctx, &st) })
 	got, err := s.RoutingState(ctx, c.ID)
-	if err != nil || got.MessageID != 12 || got.CategoryConfidence != 0.87 || got.Explanation["category"] != "words facture" ||
+	if err != nil || got.MessageID != 12 || got.CategoryConfidence != 0.87 || string(got.Explanation["category"]) != `"words facture"` ||
+		string(got.Explanation["priority"]) != `{"code":"priority","args":{"score":20}}` ||
 		!slices.Equal(got.Rules, st.Rules) || !slices.Equal(got.Skills, st.Skills) || !got.NoAssign || got.PriorityFixed == nil ||
 		*got.PriorityFixed != 5 || got.PriorityAdjust != -3 || got.SLAPolicy != "default" || !got.UpdatedAt.Equal(t0) || got.Corrected {
 		t.Fatalf("RoutingState() = %+v, %v, want %+v", got, err, st)
