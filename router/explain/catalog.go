@@ -1,8 +1,8 @@
 package explain
 
 // The templates ("why.<code>") and the labels they use, in French and English. The
-// value labels (cat.*, tension.*, lang.*, channel.*) are the agent app's: web's tests
-// check that both say the same.
+// value labels (cat.*, tension.*, lang.*, channel.*, urgency.*) are defined here once:
+// the agent app (web/i18n.go) adds this catalog to its own, for its pages and scripts.
 
 var catalogFR = map[string]string{
 	"why.none": "(aucun)",
