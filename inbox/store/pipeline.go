@@ -83,14 +83,7 @@ func scanRoutingInput(r *sql.Rows, in *inbox.RoutingInput) error {
 		*st = inbox.RoutingState{}
 		return nil
 	}
-	st.Explanation = map[string]json.RawMessage{}
-	_ = json.Unmarshal([]byte(expl), &st.Explanation)
-	st.Rules, st.Skills = parseList(rules), parseList(skills)
-	if fixed.Valid {
-		v := int(fixed.Int64)
-		st.PriorityFixed = &v
-	}
-	st.UpdatedAt = fromMicro(stUpdated)
+	decodeRoutingColumns(st, expl, rules, skills, fixed, stUpdated)
 	return nil
 }
 

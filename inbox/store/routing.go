@@ -22,15 +22,20 @@ func scanRoutingState(r *sql.Rows, st *inbox.RoutingState) error {
 		&rules, &skills, &st.NoAssign, &fixed, &st.PriorityAdjust, &st.SLAPolicy, &st.LastAgentID, &st.Corrected, &updated); err != nil {
 		return err
 	}
+	decodeRoutingColumns(st, expl, rules, skills, fixed, updated)
+	return nil
+}
+
+// decodeRoutingColumns fills st's fields kept in encoded columns (JSON, lists, nullable).
+func decodeRoutingColumns(st *inbox.RoutingState, expl, rules, skills string, fixed sql.NullInt64, updated int64) {
 	st.Explanation = map[string]json.RawMessage{}
-	_ = json.Unmarshal([]byte(expl), &st.Explanation)
+	_ = json.Unmarshal([]byte(expl), &st.Explanation) // a damaged column shows no explanation
 	st.Rules, st.Skills = parseList(rules), parseList(skills)
 	if fixed.Valid {
 		v := int(fixed.Int64)
 		st.PriorityFixed = &v
 	}
 	st.UpdatedAt = fromMicro(updated)
-	return nil
 }
 
 func getRoutingState(ctx context.Context, db querier, id int64) (inbox.RoutingState, error) {
