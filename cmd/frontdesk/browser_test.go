@@ -110,6 +110,11 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.WaitFor("the routing explained in French", `(() => {
 		const f = document.querySelector(".routing .factors"), w = document.querySelector(".routing .why-tension");
 		return f !== null && /^base \d+/.test(f.textContent) && w !== null && /^tension (Calme|Tendu|Agressif) : /.test(w.textContent); })()`, nil, 10*time.Second)
+	// The timeline names the router's events in French, never by their codes.
+	tab.WaitFor("the timeline in French", `(() => {
+		const ev = Array.from(document.querySelectorAll("#thread .event")).map((e) => e.textContent);
+		return ev.some((x) => /^Classée : [A-ZÉ]/.test(x)) && ev.some((x) => /^Priorité changée : \d+/.test(x)) &&
+			!ev.some((x) => /^[a-z]+_[a-z_]+|^classified/.test(x)); })()`, nil, 10*time.Second)
 	tab.Run("press j again", chromedp.KeyEvent("j"))
 	tab.WaitFor("the next conversation", fmt.Sprintf(`document.getElementById("thread-title").textContent !== %q`, first), nil, 10*time.Second)
 	tab.Run("press Escape then r", chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`), chromedp.KeyEvent("r"))

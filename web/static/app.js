@@ -143,18 +143,27 @@
 
   const eventKeys = { created: 'timeline.created', reopened: 'timeline.reopened', status_changed: 'timeline.status',
     assigned: 'timeline.assigned', team_changed: 'timeline.team', priority_changed: 'timeline.priority',
-    tags_changed: 'timeline.tags', delivery_failed: 'timeline.delivery' };
+    tags_changed: 'timeline.tags', delivery_failed: 'timeline.delivery', classified: 'timeline.classified',
+    classification_corrected: 'timeline.corrected', handed_off: 'timeline.handedOff', sla_warning: 'timeline.slaWarning',
+    sla_breached: 'timeline.slaBreached', call_answered: 'timeline.callAnswered', call_missed: 'timeline.callMissed',
+    phone_message: 'timeline.phoneMessage', phone_message_acknowledged: 'timeline.phoneMessageAck',
+    phone_message_callback_done: 'timeline.phoneMessageDone', phone_message_overdue: 'timeline.phoneMessageOverdue',
+    message_edited: 'timeline.messageEdited', message_deleted: 'timeline.messageDeleted' };
 
   function eventNode(e) {
     let detail = '';
     try {
-      const d = JSON.parse(e.data || '{}');
+      const d = typeof e.data === 'string' ? JSON.parse(e.data || '{}') : (e.data || {}); // the API sends an object
       if (e.type === 'status_changed' || e.type === 'reopened') detail = t('status.' + d.to);
       else if (e.type === 'assigned') detail = d.to ? userName(d.to) : t('side.nobody');
       else if (e.type === 'team_changed') detail = teamName(d.to);
       else if (e.type === 'priority_changed') detail = String(d.to);
       else if (e.type === 'tags_changed') detail = (d.to || []).join(', ');
       else if (e.type === 'delivery_failed') detail = d.reason || '';
+      else if (e.type === 'classified') detail = (d.category ? t('cat.' + d.category) : '—') + (d.priority !== undefined ? ', P' + d.priority : '');
+      else if (e.type === 'classification_corrected' && d.to) detail = t('cat.' + d.to.category);
+      else if (e.type === 'handed_off') detail = t('routing.handoff.' + d.kind) + (d.status ? ' (' + t('handoff.' + d.status) + ')' : '');
+      else if (e.type === 'sla_warning' || e.type === 'sla_breached') detail = t('sla.' + d.target);
     } catch (err) { /* an unknown event shape shows its type only */ }
     return el('li', { class: 'event', dataset: { at: e.created_at } },
       (eventKeys[e.type] ? t(eventKeys[e.type]) : e.type) + (detail ? ' : ' + detail : '') +

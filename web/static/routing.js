@@ -10,7 +10,8 @@
 
   function left(seconds) {
     const s = Math.abs(seconds);
-    const text = s < 3600 ? Math.round(s / 60) + ' min' : Math.floor(s / 3600) + ' h ' + String(Math.round((s % 3600) / 60)).padStart(2, '0');
+    const m = Math.round(s / 60); // whole minutes first, so 5 h 59 min 40 s reads 6 h 00
+    const text = m < 60 ? m + ' min' : Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0');
     return seconds >= 0 ? t('routing.left').replace('{t}', text) : t('routing.late').replace('{t}', text);
   }
 
