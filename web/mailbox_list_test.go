@@ -10,14 +10,18 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdeskhq/frontdesk/channels/email"
 )
 
 type fakeMailboxes struct {
-	list []MailboxStatus
+	list []email.MailboxState
 	err  error
 }
 
-func (f fakeMailboxes) Mailboxes(context.Context) ([]MailboxStatus, error) { return f.list, f.err }
+func (f fakeMailboxes) MailboxStates(context.Context) ([]email.MailboxState, error) {
+	return f.list, f.err
+}
 
 func TestMailboxList(t *testing.T) {
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -28,7 +32,7 @@ func TestMailboxList(t *testing.T) {
 		status    int
 		check     func(t *testing.T, r response)
 	}{
-		{"supervisor sees states", fakeMailboxes{list: []MailboxStatus{{Name: "accueil", Connected: true, Mode: "idle", LastSync: &at, LastError: "login: bad password", Imported: 3}}}, "sup@x.fr", 200,
+		{"supervisor sees states", fakeMailboxes{list: []email.MailboxState{{Name: "accueil", Connected: true, Mode: "idle", LastSync: &at, LastError: "login: bad password", Imported: 3}}}, "sup@x.fr", 200,
 			func(t *testing.T, r response) {
 				list := r.body["mailboxes"].([]any)
 				m := list[0].(map[string]any)

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/frontdeskhq/frontdesk/channels/email"
-	"github.com/frontdeskhq/frontdesk/web"
 )
 
 // tokenSecretFile keeps the generated email token secret in the data folder when the
@@ -77,25 +76,6 @@ func emailComponents(ch *email.Channel) ([]component, error) {
 	}
 	if srv != nil {
 		out = append(out, component{"email-smtp", srv.Run})
-	}
-	return out, nil
-}
-
-// mailboxStates adapts the email channel to what web serves.
-type mailboxStates struct{ ch *email.Channel }
-
-func (m mailboxStates) Mailboxes(ctx context.Context) ([]web.MailboxStatus, error) {
-	list, err := m.ch.MailboxStates(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]web.MailboxStatus, len(list))
-	for i, s := range list {
-		out[i] = web.MailboxStatus{
-			Name: s.Name, Connected: s.Connected, Mode: s.Mode, LastSync: s.LastSync, LastError: s.LastError,
-			LastErrorAt: s.LastErrorAt, UIDValidity: s.UIDValidity, LastUID: s.LastUID, Imported: s.Imported,
-			Failures: s.Failures, Reconnects: s.Reconnects,
-		}
 	}
 	return out, nil
 }

@@ -120,7 +120,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		if mailParts, err = emailComponents(mail); err != nil {
 			return err
 		}
-		mailboxes = mailboxStates{mail}
+		mailboxes = mail
 	}
 	var rt *router.Router
 	var modelTime time.Time
