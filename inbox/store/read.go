@@ -137,6 +137,21 @@ func anys[T any](v []T) []any {
 
 // Messages implements inbox.Reader.
 func (s *SQLite) Messages(ctx context.Context, conversationID int64) ([]inbox.Message, error) {
+	out, index, err := s.messages(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? ORDER BY created_at, id`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages of %d: %w", conversationID, err)
+	}
+	err = s.attach(ctx, out, index, `SELECT `+attachmentColumns+` FROM attachments a JOIN messages m ON m.id = a.message_id
+		WHERE m.conversation_id = ? ORDER BY a.id`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: attachments of %d: %w", conversationID, err)
+	}
+	return out, nil
+}
+
+// messages runs a query of messageColumns and returns the messages with the index of
+// each id in the slice, for attach.
+func (s *SQLite) messages(ctx context.Context, query string, args ...any) ([]inbox.Message, map[int64]int, error) {
 	out := []inbox.Message{}
 	index := map[int64]int{}
 	err := all(ctx, s.q(), func(r *sql.Rows) error {
@@ -147,25 +162,23 @@ func (s *SQLite) Messages(ctx context.Context, conversationID int64) ([]inbox.Me
 		index[m.ID] = len(out)
 		out = append(out, m)
 		return nil
-	}, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? ORDER BY created_at, id`, conversationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: messages of %d: %w", conversationID, err)
-	}
-	err = all(ctx, s.q(), func(r *sql.Rows) error {
+	}, query, args...)
+	return out, index, err
+}
+
+// attach runs a query of attachmentColumns and appends each attachment to its message
+// in msgs (found through index); attachments of other messages are ignored.
+func (s *SQLite) attach(ctx context.Context, msgs []inbox.Message, index map[int64]int, query string, args ...any) error {
+	return all(ctx, s.q(), func(r *sql.Rows) error {
 		var a inbox.Attachment
 		if err := scanAttachment(r, &a); err != nil {
 			return err
 		}
 		if i, ok := index[a.MessageID]; ok {
-			out[i].Attachments = append(out[i].Attachments, a)
+			msgs[i].Attachments = append(msgs[i].Attachments, a)
 		}
 		return nil
-	}, `SELECT `+attachmentColumns+` FROM attachments a JOIN messages m ON m.id = a.message_id
-		WHERE m.conversation_id = ? ORDER BY a.id`, conversationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: attachments of %d: %w", conversationID, err)
-	}
-	return out, nil
+	}, query, args...)
 }
 
 // Message implements inbox.Reader.

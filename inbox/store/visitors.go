@@ -33,31 +33,12 @@ func (s *SQLite) LatestThreadConversation(ctx context.Context, channel, account,
 
 // ContactMessagesAfter implements inbox.VisitorReader.
 func (s *SQLite) ContactMessagesAfter(ctx context.Context, conversationID, after int64, limit int) ([]inbox.Message, error) {
-	out := []inbox.Message{}
-	index := map[int64]int{}
-	err := all(ctx, s.q(), func(r *sql.Rows) error {
-		var m inbox.Message
-		if err := scanMessage(r, &m); err != nil {
-			return err
-		}
-		index[m.ID] = len(out)
-		out = append(out, m)
-		return nil
-	}, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? AND id > ? AND kind IN ('in', 'out')
+	out, index, err := s.messages(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? AND id > ? AND kind IN ('in', 'out')
 		ORDER BY id LIMIT ?`, conversationID, after, limit)
 	if err != nil || len(out) == 0 {
 		return out, wrap(err, "messages of %d after %d", conversationID, after)
 	}
-	err = all(ctx, s.q(), func(r *sql.Rows) error {
-		var a inbox.Attachment
-		if err := scanAttachment(r, &a); err != nil {
-			return err
-		}
-		if i, ok := index[a.MessageID]; ok {
-			out[i].Attachments = append(out[i].Attachments, a)
-		}
-		return nil
-	}, `SELECT `+attachmentColumns+` FROM attachments a JOIN messages m ON m.id = a.message_id
+	err = s.attach(ctx, out, index, `SELECT `+attachmentColumns+` FROM attachments a JOIN messages m ON m.id = a.message_id
 		WHERE m.conversation_id = ? AND m.id > ? AND m.id <= ? ORDER BY a.id`, conversationID, after, out[len(out)-1].ID)
 	return out, wrap(err, "attachments of %d", conversationID)
 }
