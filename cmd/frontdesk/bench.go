@@ -71,24 +71,35 @@ func postJSON(ctx context.Context, client *http.Client, url, token string, body 
 // load sends POST requests from clients goroutines for d, each body made by body(i) with
 // a unique i, and measures the rate and latency of 2xx answers.
 func load(ctx context.Context, url, token string, clients int, d time.Duration, body func(i int64) []byte) loadResult {
+	var n atomic.Int64
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	// Requests run on their own context: the one in flight at the deadline completes.
+	return drive(context.Background(), url, token, clients, func() ([]byte, bool) {
+		return body(n.Add(1)), ctx.Err() == nil
+	})
+}
+
+// drive posts from clients goroutines, each taking its next body from next until next
+// says stop, and measures the rate and latency of the 2xx answers.
+func drive(ctx context.Context, url, token string, clients int, next func() ([]byte, bool)) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	var next atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs atomic.Int64
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			local := make([]time.Duration, 0, 1<<14)
-			for ctx.Err() == nil {
-				took, err := postJSON(context.Background(), client, url, token, body(next.Add(1)))
+			for {
+				b, ok := next()
+				if !ok {
+					break
+				}
+				took, err := postJSON(ctx, client, url, token, b)
 				if err != nil {
 					errs.Add(1)
 					continue
@@ -98,7 +109,7 @@ func load(ctx context.Context, url, token string, clients int, d time.Duration, 
 			mu.Lock()
 			lat = append(lat, local...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	r := loadResult{requests: len(lat), errors: int(errs.Load()), elapsed: time.Since(start)}

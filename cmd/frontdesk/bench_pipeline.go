@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,53 +131,24 @@ type pacedResult struct {
 // paced sends the i-th request at start + i/rate from clients goroutines, for d, and
 // measures each answer's latency from its send.
 func paced(ctx context.Context, url, token string, clients, rate int, d time.Duration, body func(i int64) []byte) pacedResult {
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	total := int64(float64(rate) * d.Seconds())
 	interval := time.Second / time.Duration(rate)
-	var next atomic.Int64
-	var errs, late atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
+	var n, late atomic.Int64
 	start := time.Now()
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, total/int64(clients)+16)
-			for ctx.Err() == nil {
-				i := next.Add(1) - 1
-				if i >= total {
-					break
-				}
-				at := start.Add(time.Duration(i) * interval)
-				if wait := time.Until(at); wait > 0 {
-					time.Sleep(wait)
-				} else if wait < -100*time.Millisecond {
-					late.Add(1)
-				}
-				took, err := postJSON(ctx, client, url, token, body(i))
-				if err != nil {
-					errs.Add(1)
-					continue
-				}
-				local = append(local, took)
-			}
-			mu.Lock()
-			lat = append(lat, local...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	r := pacedResult{loadResult: loadResult{requests: len(lat), errors: int(errs.Load()), elapsed: time.Since(start)}, late: int(late.Load())}
-	slices.Sort(lat)
-	if len(lat) > 0 {
-		r.p50 = lat[len(lat)/2]
-		r.p99 = lat[len(lat)*99/100]
-	}
-	return r
+	r := drive(ctx, url, token, clients, func() ([]byte, bool) {
+		i := n.Add(1) - 1
+		if i >= total || ctx.Err() != nil {
+			return nil, false
+		}
+		at := start.Add(time.Duration(i) * interval)
+		if wait := time.Until(at); wait > 0 {
+			time.Sleep(wait)
+		} else if wait < -100*time.Millisecond {
+			late.Add(1)
+		}
+		return body(i), true
+	})
+	return pacedResult{loadResult: r, late: int(late.Load())}
 }
 
 // lagMonitor scrapes /metrics every second and keeps, per consumer group, the worst lag
