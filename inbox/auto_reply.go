@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 // AutoReply queues an automatic message (an acknowledgement of receipt) to the contact
@@ -12,15 +11,12 @@ import (
 // AutoSubmitted so that channels label it as automatic (email: Auto-Submitted:
 // auto-replied).
 func (s *Service) AutoReply(ctx context.Context, id int64, text string) (Message, error) {
-	text = strings.TrimSpace(strings.ToValidUTF8(text, "\uFFFD"))
-	if text == "" {
-		return Message{}, invalid("text", "is empty")
-	}
-	if len(text) > s.cfg.MaxTextBytes {
-		return Message{}, invalid("text", "longer than %d bytes", s.cfg.MaxTextBytes)
+	text, err := s.normalText(text)
+	if err != nil {
+		return Message{}, err
 	}
 	var m Message
-	err := s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
+	err = s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := tx.Conversation(ctx, id)
 		if err != nil {
 			return fmt.Errorf("inbox: auto reply to %d: %w", id, err)

@@ -127,14 +127,8 @@ func (s *Service) RecordCall(ctx context.Context, call Call) (IngestResult, erro
 			if call.Outcome == CallAnswered {
 				conv.Status, conv.ResolvedAt = StatusResolved, &now
 			}
-			if err := tx.CreateConversation(ctx, &conv); err != nil {
-				return fmt.Errorf("inbox: record call: create conversation: %w", err)
-			}
-			if err := addEvent(ctx, tx, conv.ID, EventCreated, 0, map[string]string{"channel": call.Channel}, now); err != nil {
-				return err
-			}
-			if err := publish(ctx, tx, TopicConversationCreated, &conv, nil, 0, nil, now); err != nil {
-				return err
+			if err := startConversation(ctx, tx, &conv, now); err != nil {
+				return fmt.Errorf("inbox: record call: %w", err)
 			}
 			res.NewConversation = true
 		}

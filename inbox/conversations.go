@@ -327,15 +327,12 @@ func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput
 	if actor.Disabled {
 		return Message{}, ErrUnauthorized
 	}
-	text := strings.TrimSpace(strings.ToValidUTF8(in.Text, "\uFFFD"))
-	if text == "" {
-		return Message{}, invalid("text", "is empty")
-	}
-	if len(text) > s.cfg.MaxTextBytes {
-		return Message{}, invalid("text", "longer than %d bytes", s.cfg.MaxTextBytes)
+	text, err := s.normalText(in.Text)
+	if err != nil {
+		return Message{}, err
 	}
 	var m Message
-	err := s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
+	err = s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := tx.Conversation(ctx, id)
 		if err != nil {
 			return fmt.Errorf("inbox: reply to %d: %w", id, err)

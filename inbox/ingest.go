@@ -109,14 +109,8 @@ func (s *Service) Ingest(ctx context.Context, env channels.Envelope) (res Ingest
 				CreatedAt:     now,
 				UpdatedAt:     now,
 			}
-			if err := tx.CreateConversation(ctx, &conv); err != nil {
-				return fmt.Errorf("inbox: ingest: create conversation: %w", err)
-			}
-			if err := addEvent(ctx, tx, conv.ID, EventCreated, 0, map[string]string{"channel": env.Channel}, now); err != nil {
-				return err
-			}
-			if err := publish(ctx, tx, TopicConversationCreated, &conv, nil, 0, nil, now); err != nil {
-				return err
+			if err := startConversation(ctx, tx, &conv, now); err != nil {
+				return fmt.Errorf("inbox: ingest: %w", err)
 			}
 			res.NewConversation = true
 		}
@@ -292,6 +286,31 @@ func (s *Service) capText(text string, warnings []string) (string, []string) {
 }
 
 // clock returns the current time at the store's precision.
+// startConversation creates c with its "created" timeline event and its
+// conversation.created bus event.
+func startConversation(ctx context.Context, tx Tx, c *Conversation, now time.Time) error {
+	if err := tx.CreateConversation(ctx, c); err != nil {
+		return fmt.Errorf("create conversation: %w", err)
+	}
+	if err := addEvent(ctx, tx, c.ID, EventCreated, 0, map[string]string{"channel": c.Channel}, now); err != nil {
+		return err
+	}
+	return publish(ctx, tx, TopicConversationCreated, c, nil, 0, nil, now)
+}
+
+// normalText trims text and replaces invalid UTF-8, refusing it empty or longer than the
+// configured maximum.
+func (s *Service) normalText(text string) (string, error) {
+	text = strings.TrimSpace(strings.ToValidUTF8(text, "\uFFFD"))
+	if text == "" {
+		return "", invalid("text", "is empty")
+	}
+	if len(text) > s.cfg.MaxTextBytes {
+		return "", invalid("text", "longer than %d bytes", s.cfg.MaxTextBytes)
+	}
+	return text, nil
+}
+
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // cleanLine makes s a single line of valid UTF-8 of at most max bytes: no control
