@@ -24,7 +24,7 @@ func (w writeQ) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	return st.st.QueryContext(ctx, args...)
 }
 
 type readQ struct{ s *SQLite }

@@ -89,7 +89,7 @@ func scanRoutingInput(r *sql.Rows, in *inbox.RoutingInput) error {
 
 // UpdateClassification implements inbox.PipelineTx.
 func (t *tx) UpdateClassification(ctx context.Context, c *inbox.Conversation) error {
-	res, err := t.exec(ctx, `UPDATE conversations SET priority = ?, category = ?, language = ?, tension = ?,
+	res, err := t.s.execKeep(ctx, `UPDATE conversations SET priority = ?, category = ?, language = ?, tension = ?,
 		team_id = ?, tags = ?, first_response_due = ?, next_response_due = ?, resolution_due = ?, message_count = ?,
 		updated_at = ? WHERE id = ?`,
 		c.Priority, c.Category, c.Language, c.Tension, nullID(c.TeamID), jsonList(c.Tags),
@@ -98,5 +98,6 @@ func (t *tx) UpdateClassification(ctx context.Context, c *inbox.Conversation) er
 	if err != nil {
 		return fmt.Errorf("store: update classification of conversation %d: %w", c.ID, err)
 	}
+	t.s.cache.classified(c)
 	return mustAffect(res, "conversation", c.ID)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/store/storetest"
@@ -22,6 +23,18 @@ func openTemp(t *testing.T) *SQLite {
 
 func TestSQLiteContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) inbox.Store { return openTemp(t) })
+}
+
+// The contract holds just the same with the writer cache and the batch wait off.
+func TestSQLiteContractNoWriterCache(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) inbox.Store {
+		s, err := Open(context.Background(), Config{WriterCache: -1, BatchWait: -1}, t.TempDir(),
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatalf("Open() = %v", err)
+		}
+		return s
+	})
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
@@ -61,6 +74,9 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Synchronous: "off"}.WithDefaults(), false},
 		{Config{MaxBatch: -1}.WithDefaults(), false},
 		{Config{Synchronous: "full", MaxBatch: 1, ReadConnections: 1}, true},
+		{Config{WriterCache: -1, BatchWait: -1}.WithDefaults(), true},
+		{Config{WriterCache: -2}.WithDefaults(), false},
+		{Config{BatchWait: 2 * time.Second}.WithDefaults(), false},
 	}
 	for _, tt := range tests {
 		if err := tt.cfg.Validate(); (err == nil) != tt.good {

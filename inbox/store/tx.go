@@ -40,6 +40,7 @@ func (t *tx) ConversationByExternalIDs(ctx context.Context, channel string, ids 
 		c, err := getConversation(ctx, t.q(),
 			`id = (SELECT conversation_id FROM messages WHERE channel = ? AND external_id = ?)`, channel, id)
 		if err == nil {
+			t.s.cache.putConversation(c)
 			return c, nil
 		}
 		if !isNotFound(err) {
@@ -50,27 +51,49 @@ func (t *tx) ConversationByExternalIDs(ctx context.Context, channel string, ids 
 }
 
 func (t *tx) LatestConversationByThread(ctx context.Context, channel, account, threadKey string) (inbox.Conversation, error) {
+	if threadKey != "" {
+		if c, ok := t.s.cache.thread(channel, account, threadKey); ok {
+			return c, nil
+		}
+	}
 	c, err := getConversation(ctx, t.q(),
 		`channel = ? AND account = ? AND thread_key = ? AND thread_key <> '' ORDER BY id DESC LIMIT 1`,
 		channel, account, threadKey)
+	if err == nil {
+		t.s.cache.putConversation(c)
+		t.s.cache.putThread(channel, account, threadKey, c.ID)
+	}
 	return c, wrap(err, "conversation by thread")
 }
 
 func (t *tx) Conversation(ctx context.Context, id int64) (inbox.Conversation, error) {
+	if c, ok := t.s.cache.conversation(id); ok {
+		return c, nil
+	}
 	c, err := getConversation(ctx, t.q(), `id = ?`, id)
+	if err == nil {
+		t.s.cache.putConversation(c)
+	}
 	return c, wrap(err, "conversation %d", id)
 }
 
 func (t *tx) ContactByIdentity(ctx context.Context, id inbox.Identity) (inbox.Contact, error) {
+	if c, ok := t.s.cache.contact(id.Kind, id.Value); ok {
+		return c, nil
+	}
 	var c inbox.Contact
 	err := one(ctx, t.q(), func(r *sql.Rows) error { return scanContact(r, &c) },
 		`SELECT `+contactColumns+` FROM contacts WHERE id = (SELECT contact_id FROM contact_identities WHERE kind = ? AND value = ?)`,
 		string(id.Kind), id.Value)
+	if err == nil {
+		t.s.cache.putContact(id.Kind, id.Value, c)
+	}
 	return c, wrap(err, "contact by %s identity", id.Kind)
 }
 
 func (t *tx) CreateContact(ctx context.Context, c *inbox.Contact) error {
-	res, err := t.exec(ctx, `INSERT INTO contacts (name, language, accessibility, consent, vip, created_at, updated_at)
+	// execKeep: a new row changes no cached one.
+	res, err := t.s.execKeep(ctx, `INSERT INTO contacts (name, language, accessibility, consent, vip, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Name, c.Language, c.Accessibility, c.Consent, c.VIP, micro(c.CreatedAt), micro(c.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store: create contact: %w", err)
@@ -87,7 +110,8 @@ func (t *tx) CreateContact(ctx context.Context, c *inbox.Contact) error {
 }
 
 func (t *tx) AddIdentity(ctx context.Context, contactID int64, id inbox.Identity) error {
-	_, err := t.exec(ctx, `INSERT INTO contact_identities (kind, value, contact_id, name) VALUES (?, ?, ?, ?)`,
+	// execKeep: the identity is new (unique), so no cached identity maps elsewhere.
+	_, err := t.s.execKeep(ctx, `INSERT INTO contact_identities (kind, value, contact_id, name) VALUES (?, ?, ?, ?)`,
 		string(id.Kind), id.Value, contactID, id.Name)
 	if isUnique(err) {
 		return fmt.Errorf("store: add %s identity: %w", id.Kind, inbox.ErrDuplicate)
@@ -99,7 +123,8 @@ func (t *tx) AddIdentity(ctx context.Context, contactID int64, id inbox.Identity
 }
 
 func (t *tx) CreateConversation(ctx context.Context, c *inbox.Conversation) error {
-	res, err := t.exec(ctx, `INSERT INTO conversations (channel, account, thread_key, contact_id, subject, status,
+	// execKeep: a new row changes no cached one; the thread now points to it.
+	res, err := t.s.execKeep(ctx, `INSERT INTO conversations (channel, account, thread_key, contact_id, subject, status,
 		priority, category, language, tension, team_id, assignee_id, tags, snoozed_until, first_response_due,
 		next_response_due, resolution_due, first_response_at, waiting_since, last_message_at, resolved_at,
 		message_count, created_at, updated_at)
@@ -112,12 +137,16 @@ func (t *tx) CreateConversation(ctx context.Context, c *inbox.Conversation) erro
 	if err != nil {
 		return fmt.Errorf("store: create conversation: %w", err)
 	}
-	c.ID, err = res.LastInsertId()
-	return err
+	if c.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("store: create conversation: %w", err)
+	}
+	// The new conversation is its thread's newest; its row is read on first use.
+	t.s.cache.dropThread(c.Channel, c.Account, c.ThreadKey)
+	return nil
 }
 
 func (t *tx) UpdateConversation(ctx context.Context, c *inbox.Conversation) error {
-	res, err := t.exec(ctx, `UPDATE conversations SET subject = ?, status = ?, priority = ?, category = ?,
+	res, err := t.s.execKeep(ctx, `UPDATE conversations SET subject = ?, status = ?, priority = ?, category = ?,
 		language = ?, tension = ?, team_id = ?, assignee_id = ?, tags = ?, snoozed_until = ?, first_response_due = ?,
 		next_response_due = ?, resolution_due = ?, first_response_at = ?, waiting_since = ?, last_message_at = ?,
 		resolved_at = ?, message_count = ?, updated_at = ? WHERE id = ?`,
@@ -129,16 +158,18 @@ func (t *tx) UpdateConversation(ctx context.Context, c *inbox.Conversation) erro
 	if err != nil {
 		return fmt.Errorf("store: update conversation %d: %w", c.ID, err)
 	}
+	t.s.cache.updated(c)
 	return mustAffect(res, "conversation", c.ID)
 }
 
 func (t *tx) UpdateActivity(ctx context.Context, c *inbox.Conversation) error {
-	res, err := t.exec(ctx, `UPDATE conversations SET waiting_since = ?, first_response_at = ?, last_message_at = ?,
+	res, err := t.s.execKeep(ctx, `UPDATE conversations SET waiting_since = ?, first_response_at = ?, last_message_at = ?,
 		message_count = ?, updated_at = ? WHERE id = ?`,
 		nullMicro(c.WaitingSince), nullMicro(c.FirstResponseAt), micro(c.LastMessageAt), c.MessageCount, micro(c.UpdatedAt), c.ID)
 	if err != nil {
 		return fmt.Errorf("store: update activity of conversation %d: %w", c.ID, err)
 	}
+	t.s.cache.activity(c)
 	return mustAffect(res, "conversation", c.ID)
 }
 

@@ -1,0 +1,251 @@
+package store
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/frontdeskhq/frontdesk/channels"
+	"github.com/frontdeskhq/frontdesk/inbox"
+)
+
+// writerCache keeps rows the writer goroutine read or wrote, so that a message for a
+// known thread or sender is ingested without the look-up queries (about 40% of the
+// writer's time per message). Only the writer goroutine touches it.
+//
+// It is exact, never stale:
+//   - the tx methods that change a cached row apply the same change to the entry
+//     (UpdateActivity, UpdateConversation, UpdateClassification; CreateConversation
+//     makes its thread's entry miss);
+//   - any other write statement that names conversations, contacts (and their
+//     identities), teams or users, the tables whose changes or deletions reach a cached
+//     row through its columns or foreign keys, empties the cache (see invalidates);
+//   - a rollback, whole or to a savepoint, empties it;
+//   - a commit by another connection, such as a CLI command run while serve runs, empties
+//     it: the writer reads PRAGMA data_version once its batch holds the write lock.
+//
+// Entries are copies: a caller changing what it got back changes nothing here.
+type writerCache struct {
+	max      int
+	convs    map[int64]inbox.Conversation
+	threads  map[threadRef]int64
+	contacts map[identityRef]inbox.Contact
+}
+
+type threadRef struct{ channel, account, key string }
+
+type identityRef struct {
+	kind  channels.IdentityKind
+	value string
+}
+
+func newWriterCache(max int) *writerCache {
+	c := &writerCache{max: max}
+	c.reset()
+	return c
+}
+
+// reset forgets everything.
+func (c *writerCache) reset() {
+	if c.max <= 0 {
+		return
+	}
+	if len(c.convs) == 0 && len(c.threads) == 0 && len(c.contacts) == 0 && c.convs != nil {
+		return
+	}
+	c.convs = make(map[int64]inbox.Conversation)
+	c.threads = make(map[threadRef]int64)
+	c.contacts = make(map[identityRef]inbox.Contact)
+}
+
+func (c *writerCache) conversation(id int64) (inbox.Conversation, bool) {
+	v, ok := c.convs[id]
+	if !ok {
+		return v, false
+	}
+	return cloneConversation(v), true
+}
+
+// thread returns the newest conversation of a thread, as LatestConversationByThread.
+func (c *writerCache) thread(channel, account, key string) (inbox.Conversation, bool) {
+	id, ok := c.threads[threadRef{channel, account, key}]
+	if !ok {
+		return inbox.Conversation{}, false
+	}
+	return c.conversation(id)
+}
+
+// putConversation remembers v as read from the database in the current transaction.
+func (c *writerCache) putConversation(v inbox.Conversation) {
+	if c.max <= 0 {
+		return
+	}
+	if _, ok := c.convs[v.ID]; !ok && len(c.convs) >= c.max {
+		evictOne(c.convs)
+	}
+	c.convs[v.ID] = cloneConversation(v)
+}
+
+// putThread remembers id as the newest conversation of its thread.
+func (c *writerCache) putThread(channel, account, key string, id int64) {
+	if c.max <= 0 || key == "" {
+		return
+	}
+	ref := threadRef{channel, account, key}
+	if _, ok := c.threads[ref]; !ok && len(c.threads) >= c.max {
+		evictOne(c.threads)
+	}
+	c.threads[ref] = id
+}
+
+// dropThread forgets which conversation is a thread's newest.
+func (c *writerCache) dropThread(channel, account, key string) {
+	delete(c.threads, threadRef{channel, account, key})
+}
+
+// The three functions below apply to a cached conversation the columns of the UPDATE
+// of the same name, each value as the database gives it back (microseconds and UTC for
+// times, a JSON round trip for tags), so that the entry equals what a read would return.
+
+// activity mirrors tx.UpdateActivity.
+func (c *writerCache) activity(v *inbox.Conversation) {
+	cur, ok := c.convs[v.ID]
+	if !ok {
+		return
+	}
+	cur.WaitingSince = storedPtr(v.WaitingSince)
+	cur.FirstResponseAt = storedPtr(v.FirstResponseAt)
+	cur.LastMessageAt = stored(v.LastMessageAt)
+	cur.MessageCount = v.MessageCount
+	cur.UpdatedAt = stored(v.UpdatedAt)
+	c.convs[v.ID] = cur
+}
+
+// updated mirrors tx.UpdateConversation.
+func (c *writerCache) updated(v *inbox.Conversation) {
+	cur, ok := c.convs[v.ID]
+	if !ok {
+		return
+	}
+	cur.Subject, cur.Status = v.Subject, v.Status
+	cur.Priority, cur.Category, cur.Language, cur.Tension = v.Priority, v.Category, v.Language, v.Tension
+	cur.TeamID, cur.AssigneeID = v.TeamID, v.AssigneeID
+	cur.Tags = parseList(jsonList(v.Tags))
+	cur.SnoozedUntil = storedPtr(v.SnoozedUntil)
+	cur.FirstResponseDue = storedPtr(v.FirstResponseDue)
+	cur.NextResponseDue = storedPtr(v.NextResponseDue)
+	cur.ResolutionDue = storedPtr(v.ResolutionDue)
+	cur.FirstResponseAt = storedPtr(v.FirstResponseAt)
+	cur.WaitingSince = storedPtr(v.WaitingSince)
+	cur.LastMessageAt = stored(v.LastMessageAt)
+	cur.ResolvedAt = storedPtr(v.ResolvedAt)
+	cur.MessageCount = v.MessageCount
+	cur.UpdatedAt = stored(v.UpdatedAt)
+	c.convs[v.ID] = cur
+}
+
+// classified mirrors tx.UpdateClassification.
+func (c *writerCache) classified(v *inbox.Conversation) {
+	cur, ok := c.convs[v.ID]
+	if !ok {
+		return
+	}
+	cur.Priority, cur.Category, cur.Language, cur.Tension = v.Priority, v.Category, v.Language, v.Tension
+	cur.TeamID = v.TeamID
+	cur.Tags = parseList(jsonList(v.Tags))
+	cur.FirstResponseDue = storedPtr(v.FirstResponseDue)
+	cur.NextResponseDue = storedPtr(v.NextResponseDue)
+	cur.ResolutionDue = storedPtr(v.ResolutionDue)
+	cur.MessageCount = v.MessageCount
+	cur.UpdatedAt = stored(v.UpdatedAt)
+	c.convs[v.ID] = cur
+}
+
+func (c *writerCache) contact(kind channels.IdentityKind, value string) (inbox.Contact, bool) {
+	v, ok := c.contacts[identityRef{kind, value}]
+	if !ok {
+		return v, false
+	}
+	v.Identities = slices.Clone(v.Identities)
+	return v, true
+}
+
+func (c *writerCache) putContact(kind channels.IdentityKind, value string, v inbox.Contact) {
+	if c.max <= 0 {
+		return
+	}
+	ref := identityRef{kind, value}
+	if _, ok := c.contacts[ref]; !ok && len(c.contacts) >= c.max {
+		evictOne(c.contacts)
+	}
+	v.Identities = slices.Clone(v.Identities)
+	c.contacts[ref] = v
+}
+
+// evictOne deletes an arbitrary entry (Go randomises map iteration): cheap, and good
+// enough for a cache whose misses cost one indexed query.
+func evictOne[K comparable, V any](m map[K]V) {
+	for k := range m {
+		delete(m, k)
+		return
+	}
+}
+
+func cloneConversation(v inbox.Conversation) inbox.Conversation {
+	v.Tags = slices.Clone(v.Tags)
+	if v.Tags == nil {
+		v.Tags = []string{}
+	}
+	for _, p := range []**time.Time{&v.SnoozedUntil, &v.FirstResponseDue, &v.NextResponseDue,
+		&v.ResolutionDue, &v.FirstResponseAt, &v.WaitingSince, &v.ResolvedAt} {
+		if *p != nil {
+			t := **p
+			*p = &t
+		}
+	}
+	return v
+}
+
+// stored is t as it comes back from the database.
+func stored(t time.Time) time.Time { return fromMicro(micro(t)) }
+
+func storedPtr(t *time.Time) *time.Time { return ptrMicro(nullMicro(t)) }
+
+// invalidates says whether running query on the writer connection may change a row the
+// writer cache holds without the cache knowing: a write statement naming one of the
+// tables whose changes reach a cached conversation or contact. It errs on the side of
+// yes (a false positive only costs a few look-ups).
+func invalidates(query string) bool {
+	q := strings.ToLower(strings.TrimSpace(query))
+	for _, safe := range []string{"select", "pragma", "begin", "commit", "savepoint", "release"} {
+		if strings.HasPrefix(q, safe) {
+			return false
+		}
+	}
+	for _, table := range []string{"conversations", "contacts", "contact_identities", "teams", "users"} {
+		if containsWord(q, table) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsWord says whether w occurs in q as a whole SQL identifier: "contacts" is in
+// "delete from contacts where", not in "contacts_old" nor in "contact_id".
+func containsWord(q, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(q[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		if (start == 0 || !identChar(q[start-1])) && (end == len(q) || !identChar(q[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func identChar(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
+}
