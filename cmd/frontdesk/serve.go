@@ -213,7 +213,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if rt != nil {
 		parts = append(parts,
 			component{"router", queue.NewConsumer(a.bus, queue.ConsumerConfig{
-				Stream: inbox.Stream, Group: router.Group, Name: consumerName,
+				Stream: inbox.Stream, Group: router.Group, Name: consumerName, BatchSize: router.BatchSize,
 			}, rt.Handle, log).Run},
 			component{"router-jobs", rt.Run},
 			component{"classifier-reload", watchModel(cfg, rt, modelTime, log)})
