@@ -225,23 +225,35 @@ func benchIngest(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "ingest benchmark: %d clients, %s per run, %s, hub running %s\n", *clients, *dur, threading, workers)
 	bareRes := load(ctx, "http://"+ln.Addr().String()+"/api/v1/inbound", token, *clients, *dur, body("bare"))
 	report(e.stdout, "bare handler (decode only)", bareRes)
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
 	}
 	hubRes := load(ctx, base+"/api/v1/inbound", token, *clients, *dur, body("hub"))
-	if *profile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	report(e.stdout, "hub POST /api/v1/inbound", hubRes)
 	fmt.Fprintf(e.stdout, "ratio hub/bare: %.2f\n", hubRes.rate()/bareRes.rate())
 	return nil
+}
+
+// startProfile starts a CPU profile written to path, if path is not empty; the
+// function it returns stops it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func report(w io.Writer, name string, r loadResult) {
