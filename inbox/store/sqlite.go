@@ -133,13 +133,18 @@ type SQLite struct {
 	rmu         sync.Mutex
 	rstmts      map[string]*sql.Stmt
 
-	onCommit  func()
-	reqs      chan *writeReq
-	closeMu   sync.RWMutex
-	closed    bool
-	closing   chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
+	onCommit func()
+	// ckpt checkpoints the WAL in the background (nil for an in-memory database);
+	// ckptPace and ckptRestart override its defaults in tests.
+	ckpt        *checkpointer
+	ckptPace    time.Duration
+	ckptRestart int64
+	reqs        chan *writeReq
+	closeMu     sync.RWMutex
+	closed      bool
+	closing     chan struct{}
+	done        chan struct{}
+	closeOnce   sync.Once
 }
 
 var _ inbox.Store = (*SQLite)(nil)
@@ -220,8 +225,44 @@ func Open(ctx context.Context, cfg Config, dataDir string, logger *slog.Logger, 
 	}
 	s.rdb.SetMaxOpenConns(cfg.ReadConnections)
 	s.rdb.SetMaxIdleConns(cfg.ReadConnections)
+	if path != ":memory:" {
+		if err := s.startCheckpointer(ctx, dsn()); err != nil {
+			s.wconn.Close()
+			s.wdb.Close()
+			s.rdb.Close()
+			return nil, err
+		}
+	}
 	go s.writer()
 	return s, nil
+}
+
+// startCheckpointer turns the writer's automatic checkpoints off and starts the
+// background checkpointer on a connection of its own.
+func (s *SQLite) startCheckpointer(ctx context.Context, dsn string) error {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return fmt.Errorf("store: open for checkpoints: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("store: open for checkpoints: %w", err)
+	}
+	if _, err := s.wconn.ExecContext(ctx, "PRAGMA wal_autocheckpoint(0)"); err != nil {
+		db.Close()
+		return fmt.Errorf("store: turn automatic checkpoints off: %w", err)
+	}
+	s.ckpt = newCheckpointer(db, s.log)
+	if s.ckptPace > 0 {
+		s.ckpt.pace = s.ckptPace
+	}
+	if s.ckptRestart > 0 {
+		s.ckpt.restart = s.ckptRestart
+	}
+	go s.ckpt.run()
+	return nil
 }
 
 // Migrate applies the embedded migrations not yet applied, each in its own transaction,
@@ -374,6 +415,9 @@ func (s *SQLite) drain(batch *[]*writeReq) {
 // runBatch executes one group-committed transaction.
 func (s *SQLite) runBatch(batch []*writeReq) {
 	ctx := context.Background()
+	if s.ckpt != nil {
+		s.ckpt.restartIfDue(s.wconn)
+	}
 	errs := make([]error, len(batch))
 	fail := func(err error) {
 		for i, r := range batch {
@@ -445,6 +489,9 @@ func (s *SQLite) runBatch(batch []*writeReq) {
 	}
 	if s.onCommit != nil {
 		s.onCommit()
+	}
+	if s.ckpt != nil {
+		s.ckpt.committed()
 	}
 	for i, r := range batch {
 		r.done <- errs[i]
@@ -580,6 +627,10 @@ func (s *SQLite) Close() error {
 		s.closeMu.Unlock()
 		close(s.closing)
 		<-s.done
+		var ckErr error
+		if s.ckpt != nil {
+			ckErr = s.ckpt.close()
+		}
 		for _, w := range s.wstmts {
 			w.st.Close()
 		}
@@ -588,7 +639,7 @@ func (s *SQLite) Close() error {
 		}
 		// A passive checkpoint keeps the WAL file small for the next start.
 		s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
-		err = errors.Join(s.wconn.Close(), s.wdb.Close(), s.rdb.Close())
+		err = errors.Join(ckErr, s.wconn.Close(), s.wdb.Close(), s.rdb.Close())
 	})
 	return err
 }

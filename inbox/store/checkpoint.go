@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// checkpointer copies the write-ahead log back into the database file from its own
+// connection, so that the writer never does.
+//
+// By default SQLite checkpoints from the connection that commits once the WAL passes
+// 1,000 pages: under a steady ingest that was about thirty times a second, each
+// stalling the writer, and every caller queued behind it, for about 5 ms (copying the
+// pages, then two fsyncs): 15% of the writer's time. Here the writer's automatic
+// checkpoint is off; after commits this goroutine runs a PASSIVE checkpoint, which
+// never blocks the writer nor readers, at most once per pace. When writes never pause,
+// a passive checkpoint never catches up with the end of the WAL, so SQLite cannot start
+// it over and it would grow without bound; past restartFrames the checkpointer asks the
+// writer for a RESTART checkpoint, which the writer runs between two transactions
+// (from here it would have to win the write lock against a busy writer, and could
+// starve): it copies what is left, little since the passive ones did the rest, and the
+// next transaction starts the WAL over.
+type checkpointer struct {
+	db      *sql.DB
+	log     *slog.Logger
+	pace    time.Duration
+	restart int64
+	// restartDue is set here and taken by the writer.
+	restartDue atomic.Bool
+	wake       chan struct{}
+	stop       chan struct{}
+	done       chan struct{}
+}
+
+const (
+	// checkpointPace: at most ten checkpoints a second; each copies the pages that
+	// changed since the last, once however many times they changed.
+	checkpointPace = 100 * time.Millisecond
+	// restartFrames: 16,384 pages, a 64 MB WAL, restarted about twice a second at
+	// 10,000 messages/s.
+	restartFrames = 16384
+)
+
+func newCheckpointer(db *sql.DB, log *slog.Logger) *checkpointer {
+	return &checkpointer{
+		db: db, log: log, pace: checkpointPace, restart: restartFrames,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+	}
+}
+
+// committed tells the checkpointer the WAL grew; it never blocks.
+func (c *checkpointer) committed() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	pace := time.NewTimer(0)
+	defer pace.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.wake:
+		}
+		frames, err := c.checkpoint(c.db, "PASSIVE")
+		if err == nil && frames >= c.restart {
+			c.restartDue.Store(true)
+		}
+		if err != nil {
+			c.log.Warn("WAL checkpoint failed; the next one retries", "err", err)
+		}
+		pace.Reset(c.pace)
+		select {
+		case <-c.stop:
+			return
+		case <-pace.C:
+		}
+	}
+}
+
+// restartIfDue runs the RESTART checkpoint the checkpointer asked for, on the writer's
+// connection q, between two transactions.
+func (c *checkpointer) restartIfDue(q queryRower) {
+	if !c.restartDue.Swap(false) {
+		return
+	}
+	if _, err := c.checkpoint(q, "RESTART"); err != nil {
+		c.log.Warn("WAL restart failed; the next one retries", "err", err)
+	}
+}
+
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// checkpoint runs one checkpoint on q and returns how many frames the WAL holds.
+func (c *checkpointer) checkpoint(q queryRower, mode string) (int64, error) {
+	var busy, frames, copied int64
+	err := q.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
+	if err != nil {
+		return 0, fmt.Errorf("store: %s checkpoint: %w", mode, err)
+	}
+	return frames, nil
+}
+
+// close stops the loop, after the checkpoint under way if any.
+func (c *checkpointer) close() error {
+	close(c.stop)
+	<-c.done
+	return c.db.Close()
+}
+
+// withCheckpoints sets the checkpointer's pace and RESTART threshold (tests).
+func withCheckpoints(pace time.Duration, restart int64) Option {
+	return func(s *SQLite) { s.ckptPace, s.ckptRestart = pace, restart }
+}
