@@ -38,3 +38,29 @@ func TestRedisConformance(t *testing.T) {
 		return teamqueue.NewRedis(client, prefix).WithAvailability(p.Keys()), p
 	})
 }
+
+// BenchmarkMemoryPush re-queues conversations (a new message changes their priority)
+// in a team queue holding 30,000 waiting conversations: a burst no agent keeps up with.
+//
+//	go test ./router/teamqueue -run XXX -bench MemoryPush
+func BenchmarkMemoryPush(b *testing.B) {
+	ctx := context.Background()
+	q := teamqueue.NewMemory(nil)
+	const waiting = 30000
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	entry := func(id int64, prio int) teamqueue.Entry {
+		return teamqueue.Entry{ConversationID: id, Team: 1, Priority: prio, Since: at.Add(time.Duration(id) * time.Millisecond), Channel: "webchat", Language: "fr"}
+	}
+	for id := int64(1); id <= waiting; id++ {
+		if err := q.Push(ctx, entry(id, int(id%100))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	i := int64(0)
+	for b.Loop() {
+		i++
+		if err := q.Push(ctx, entry(1+i*7919%waiting, int(i%100))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
