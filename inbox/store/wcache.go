@@ -103,53 +103,45 @@ func (c *writerCache) dropThread(channel, account, key string) {
 	delete(c.threads, threadRef{channel, account, key})
 }
 
-// The three functions below apply to a cached conversation the columns of the UPDATE
-// of the same name, each value as the database gives it back (microseconds and UTC for
-// times, a JSON round trip for tags), so that the entry equals what a read would return.
+// activity, updated and classified apply to a cached conversation the columns of the
+// UPDATE of the same name, each value as the database gives it back (microseconds and
+// UTC for times, a JSON round trip for tags), so that the entry equals what a read
+// would return. UpdateConversation's columns are the other two's and five more.
 
 // activity mirrors tx.UpdateActivity.
-func (c *writerCache) activity(v *inbox.Conversation) {
-	cur, ok := c.convs[v.ID]
-	if !ok {
-		return
-	}
-	cur.WaitingSince = storedPtr(v.WaitingSince)
-	cur.FirstResponseAt = storedPtr(v.FirstResponseAt)
-	cur.LastMessageAt = stored(v.LastMessageAt)
-	cur.MessageCount = v.MessageCount
-	cur.UpdatedAt = stored(v.UpdatedAt)
-	c.convs[v.ID] = cur
-}
+func (c *writerCache) activity(v *inbox.Conversation) { c.patch(v, setActivity) }
+
+// classified mirrors tx.UpdateClassification.
+func (c *writerCache) classified(v *inbox.Conversation) { c.patch(v, setClassification) }
 
 // updated mirrors tx.UpdateConversation.
 func (c *writerCache) updated(v *inbox.Conversation) {
+	c.patch(v, func(cur, v *inbox.Conversation) {
+		setClassification(cur, v)
+		setActivity(cur, v)
+		cur.Subject, cur.Status, cur.AssigneeID = v.Subject, v.Status, v.AssigneeID
+		cur.SnoozedUntil, cur.ResolvedAt = storedPtr(v.SnoozedUntil), storedPtr(v.ResolvedAt)
+	})
+}
+
+func (c *writerCache) patch(v *inbox.Conversation, set func(cur, v *inbox.Conversation)) {
 	cur, ok := c.convs[v.ID]
 	if !ok {
 		return
 	}
-	cur.Subject, cur.Status = v.Subject, v.Status
-	cur.Priority, cur.Category, cur.Language, cur.Tension = v.Priority, v.Category, v.Language, v.Tension
-	cur.TeamID, cur.AssigneeID = v.TeamID, v.AssigneeID
-	cur.Tags = parseList(jsonList(v.Tags))
-	cur.SnoozedUntil = storedPtr(v.SnoozedUntil)
-	cur.FirstResponseDue = storedPtr(v.FirstResponseDue)
-	cur.NextResponseDue = storedPtr(v.NextResponseDue)
-	cur.ResolutionDue = storedPtr(v.ResolutionDue)
-	cur.FirstResponseAt = storedPtr(v.FirstResponseAt)
-	cur.WaitingSince = storedPtr(v.WaitingSince)
-	cur.LastMessageAt = stored(v.LastMessageAt)
-	cur.ResolvedAt = storedPtr(v.ResolvedAt)
-	cur.MessageCount = v.MessageCount
-	cur.UpdatedAt = stored(v.UpdatedAt)
+	set(&cur, v)
 	c.convs[v.ID] = cur
 }
 
-// classified mirrors tx.UpdateClassification.
-func (c *writerCache) classified(v *inbox.Conversation) {
-	cur, ok := c.convs[v.ID]
-	if !ok {
-		return
-	}
+func setActivity(cur, v *inbox.Conversation) {
+	cur.WaitingSince = storedPtr(v.WaitingSince)
+	cur.FirstResponseAt = storedPtr(v.FirstResponseAt)
+	cur.LastMessageAt = stored(v.LastMessageAt)
+	cur.MessageCount = v.MessageCount
+	cur.UpdatedAt = stored(v.UpdatedAt)
+}
+
+func setClassification(cur, v *inbox.Conversation) {
 	cur.Priority, cur.Category, cur.Language, cur.Tension = v.Priority, v.Category, v.Language, v.Tension
 	cur.TeamID = v.TeamID
 	cur.Tags = parseList(jsonList(v.Tags))
@@ -158,7 +150,6 @@ func (c *writerCache) classified(v *inbox.Conversation) {
 	cur.ResolutionDue = storedPtr(v.ResolutionDue)
 	cur.MessageCount = v.MessageCount
 	cur.UpdatedAt = stored(v.UpdatedAt)
-	c.convs[v.ID] = cur
 }
 
 func (c *writerCache) contact(kind channels.IdentityKind, value string) (inbox.Contact, bool) {
