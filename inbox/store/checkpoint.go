@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -31,9 +32,16 @@ type checkpointer struct {
 	restart int64
 	// restartDue is set here and taken by the writer.
 	restartDue atomic.Bool
-	wake       chan struct{}
-	stop       chan struct{}
-	done       chan struct{}
+	// quietUntil (Unix nanoseconds) is set by the writer when readers kept a RESTART
+	// from completing: no new one is asked for before then.
+	quietUntil atomic.Int64
+	// mu is held during each checkpoint, so that the writer's RESTART waits for a
+	// PASSIVE one under way instead of finding SQLite's checkpoint lock taken: only
+	// readers can then keep it from finishing.
+	mu   sync.Mutex
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
 }
 
 const (
@@ -43,6 +51,13 @@ const (
 	// restartFrames: 16,384 pages, a 64 MB WAL, restarted about twice a second at
 	// 10,000 messages/s.
 	restartFrames = 16384
+	// restartWait bounds how long the writer's RESTART waits for readers: one reading an
+	// old snapshot (a long query, a backup) would otherwise hold every write for the
+	// connection's whole busy timeout, again at each attempt.
+	restartWait = 50 * time.Millisecond
+	// restartBackoff: after readers kept a RESTART from completing, the next is not
+	// asked for before this long; the WAL meanwhile grows past the threshold.
+	restartBackoff = time.Second
 )
 
 func newCheckpointer(db *sql.DB, log *slog.Logger) *checkpointer {
@@ -70,8 +85,10 @@ func (c *checkpointer) run() {
 			return
 		case <-c.wake:
 		}
-		frames, err := c.checkpoint(c.db, "PASSIVE")
-		if err == nil && frames >= c.restart {
+		c.mu.Lock()
+		_, frames, err := c.checkpoint(c.db, "PASSIVE")
+		c.mu.Unlock()
+		if err == nil && frames >= c.restart && time.Now().UnixNano() >= c.quietUntil.Load() {
 			c.restartDue.Store(true)
 		}
 		if err != nil {
@@ -87,28 +104,47 @@ func (c *checkpointer) run() {
 }
 
 // restartIfDue runs the RESTART checkpoint the checkpointer asked for, on the writer's
-// connection q, between two transactions.
-func (c *checkpointer) restartIfDue(q queryRower) {
+// connection conn, between two transactions, waiting at most restartWait for readers;
+// busyTimeout is the connection's usual busy timeout, restored afterwards.
+func (c *checkpointer) restartIfDue(conn sqlConn, busyTimeout time.Duration) {
 	if !c.restartDue.Swap(false) {
 		return
 	}
-	if _, err := c.checkpoint(q, "RESTART"); err != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ctx := context.Background()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout(%d)", restartWait.Milliseconds())); err != nil {
+		c.log.Warn("WAL restart skipped", "err", err)
+		return
+	}
+	busy, frames, err := c.checkpoint(conn, "RESTART")
+	if _, rerr := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout(%d)", busyTimeout.Milliseconds())); rerr != nil {
+		c.log.Error("could not restore the writer's busy timeout", "err", rerr)
+	}
+	switch {
+	case err != nil:
 		c.log.Warn("WAL restart failed; the next one retries", "err", err)
+	case busy:
+		c.quietUntil.Store(time.Now().Add(restartBackoff).UnixNano())
+		c.log.Info("WAL restart postponed: readers still use it", "frames", frames, "retry_in", restartBackoff)
 	}
 }
 
-type queryRower interface {
+// sqlConn is what checkpoints need of a connection (*sql.Conn, or a *sql.DB of one).
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// checkpoint runs one checkpoint on q and returns how many frames the WAL holds.
-func (c *checkpointer) checkpoint(q queryRower, mode string) (int64, error) {
-	var busy, frames, copied int64
-	err := q.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
+// checkpoint runs one checkpoint on conn; busy is true when it could not finish
+// (readers or another checkpoint in the way), frames is how many the WAL holds.
+func (c *checkpointer) checkpoint(conn sqlConn, mode string) (busy bool, frames int64, err error) {
+	var b, copied int64
+	err = conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint("+mode+")").Scan(&b, &frames, &copied)
 	if err != nil {
-		return 0, fmt.Errorf("store: %s checkpoint: %w", mode, err)
+		return false, 0, fmt.Errorf("store: %s checkpoint: %w", mode, err)
 	}
-	return frames, nil
+	return b != 0, frames, nil
 }
 
 // close stops the loop, after the checkpoint under way if any.

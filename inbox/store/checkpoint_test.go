@@ -58,3 +58,52 @@ func TestCheckpointerBoundsTheWAL(t *testing.T) {
 		t.Fatalf("teams = %d, %v; want %d", n, err, writes)
 	}
 }
+
+// TestCheckpointerLongReader: a reader holding an old snapshot (a long query, a backup)
+// keeps a RESTART from finishing. The writer must then wait for it only briefly and
+// not try again at once, instead of holding every write for its busy timeout.
+func TestCheckpointerLongReader(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{}, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), withCheckpoints(time.Millisecond, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	write := func(i int) time.Duration {
+		start := time.Now()
+		err := s.Write(ctx, func(ctx context.Context, _ inbox.Tx) error {
+			_, err := s.exec(ctx, `INSERT INTO teams (slug, name) VALUES (?, ?)`, fmt.Sprintf("t-%d", i), fmt.Sprintf("%0300d", i))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	for i := range 50 {
+		write(i)
+	}
+	reader, err := s.rdb.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, err := reader.ExecContext(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRowContext(ctx, "SELECT count(*) FROM teams").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	var worst time.Duration
+	start := time.Now()
+	for i := 50; i < 300; i++ {
+		worst = max(worst, write(i))
+	}
+	total := time.Since(start)
+	reader.ExecContext(ctx, "ROLLBACK")
+	// Unbounded, each RESTART attempt held a write for the 10 s busy timeout.
+	if worst > 2*time.Second || total > 5*time.Second {
+		t.Fatalf("with a long reader, the slowest write took %s and 250 writes %s", worst, total)
+	}
+}

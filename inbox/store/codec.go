@@ -24,6 +24,9 @@ func (w writeQ) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	if err != nil {
 		return nil, err
 	}
+	if st.invalidate { // a write with RETURNING, say
+		w.s.cache.reset()
+	}
 	return st.st.QueryContext(ctx, args...)
 }
 

@@ -112,6 +112,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// busyTimeout is how long a connection waits for a lock held by another.
+const busyTimeout = 10 * time.Second
+
 // ErrClosed is returned by a store used after Close.
 var ErrClosed = errors.New("store: closed")
 
@@ -175,7 +178,7 @@ func Open(ctx context.Context, cfg Config, dataDir string, logger *slog.Logger, 
 		path = filepath.Join(dataDir, path)
 	}
 	pragmas := []string{
-		"busy_timeout(10000)",
+		fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
 		"journal_mode(WAL)",
 		"synchronous(" + strings.ToUpper(cfg.Synchronous) + ")",
 		"foreign_keys(ON)",
@@ -416,7 +419,7 @@ func (s *SQLite) drain(batch *[]*writeReq) {
 func (s *SQLite) runBatch(batch []*writeReq) {
 	ctx := context.Background()
 	if s.ckpt != nil {
-		s.ckpt.restartIfDue(s.wconn)
+		s.ckpt.restartIfDue(s.wconn, busyTimeout)
 	}
 	errs := make([]error, len(batch))
 	fail := func(err error) {
