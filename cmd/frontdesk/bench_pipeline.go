@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,20 +89,12 @@ func benchPipeline(ctx context.Context, e *env, args []string) error {
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); mon.run(mctx) }()
 
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
 	}
 	res := paced(ctx, base+"/api/v1/inbound", token, *clients, *rate, *dur, body)
-	if *profile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	loadEnd := time.Now()
 	report(e.stdout, "ingest POST /api/v1/inbound", res.loadResult)
 	if res.late > 0 {

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -84,17 +83,11 @@ func runBenchSearch(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(out, "- history: %d messages generated through inbox.Service in %s (%.0f messages/s, %d writers)\n",
 		n, took.Round(time.Millisecond), float64(n)/took.Seconds(), *workers)
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	// 1. Inside the hub: the outbox relay and the indexer, through the bus.
 	hub, stopHub, busRate, err := b.indexThroughBus(ctx, n)
 	if err != nil {
