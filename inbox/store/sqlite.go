@@ -534,21 +534,21 @@ type writerStmt struct {
 // to a table the writer cache depends on empties the cache; the tx methods that keep the
 // cache up to date themselves use execKeep.
 func (s *SQLite) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	w, err := s.wstmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if w.invalidate {
-		s.cache.reset()
-	}
-	return w.st.ExecContext(ctx, args...)
+	return s.execStmt(ctx, true, query, args...)
 }
 
 // execKeep is exec for a statement whose effect on the writer cache the caller applies.
 func (s *SQLite) execKeep(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.execStmt(ctx, false, query, args...)
+}
+
+func (s *SQLite) execStmt(ctx context.Context, invalidate bool, query string, args ...any) (sql.Result, error) {
 	w, err := s.wstmt(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	if invalidate && w.invalidate {
+		s.cache.reset()
 	}
 	return w.st.ExecContext(ctx, args...)
 }

@@ -77,25 +77,14 @@ func (c *writerCache) thread(channel, account, key string) (inbox.Conversation, 
 
 // putConversation remembers v as read from the database in the current transaction.
 func (c *writerCache) putConversation(v inbox.Conversation) {
-	if c.max <= 0 {
-		return
-	}
-	if _, ok := c.convs[v.ID]; !ok && len(c.convs) >= c.max {
-		evictOne(c.convs)
-	}
-	c.convs[v.ID] = cloneConversation(v)
+	put(c, c.convs, v.ID, cloneConversation(v))
 }
 
 // putThread remembers id as the newest conversation of its thread.
 func (c *writerCache) putThread(channel, account, key string, id int64) {
-	if c.max <= 0 || key == "" {
-		return
+	if key != "" {
+		put(c, c.threads, threadRef{channel, account, key}, id)
 	}
-	ref := threadRef{channel, account, key}
-	if _, ok := c.threads[ref]; !ok && len(c.threads) >= c.max {
-		evictOne(c.threads)
-	}
-	c.threads[ref] = id
 }
 
 // dropThread forgets which conversation is a thread's newest.
@@ -162,24 +151,24 @@ func (c *writerCache) contact(kind channels.IdentityKind, value string) (inbox.C
 }
 
 func (c *writerCache) putContact(kind channels.IdentityKind, value string, v inbox.Contact) {
+	v.Identities = slices.Clone(v.Identities)
+	put(c, c.contacts, identityRef{kind, value}, v)
+}
+
+// put stores v under k in m, one of c's maps, unless the cache is off; a full map first
+// loses an arbitrary entry (Go randomises map iteration): cheap, and good enough for a
+// cache whose misses cost one indexed query.
+func put[K comparable, V any](c *writerCache, m map[K]V, k K, v V) {
 	if c.max <= 0 {
 		return
 	}
-	ref := identityRef{kind, value}
-	if _, ok := c.contacts[ref]; !ok && len(c.contacts) >= c.max {
-		evictOne(c.contacts)
+	if _, ok := m[k]; !ok && len(m) >= c.max {
+		for old := range m {
+			delete(m, old)
+			break
+		}
 	}
-	v.Identities = slices.Clone(v.Identities)
-	c.contacts[ref] = v
-}
-
-// evictOne deletes an arbitrary entry (Go randomises map iteration): cheap, and good
-// enough for a cache whose misses cost one indexed query.
-func evictOne[K comparable, V any](m map[K]V) {
-	for k := range m {
-		delete(m, k)
-		return
-	}
+	m[k] = v
 }
 
 func cloneConversation(v inbox.Conversation) inbox.Conversation {

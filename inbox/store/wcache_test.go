@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -220,5 +221,35 @@ func TestWriterCacheInvalidatedByOtherWrites(t *testing.T) {
 	})
 	if !errors.Is(err, inbox.ErrNotFound) {
 		t.Fatalf("thread after its conversation's deletion: %v, want not found", err)
+	}
+}
+
+// TestWriterCacheBounds: a full map loses an entry to make room; a cache that is off
+// keeps nothing.
+func TestWriterCacheBounds(t *testing.T) {
+	c := newWriterCache(2)
+	for id := int64(1); id <= 5; id++ {
+		c.putConversation(inbox.Conversation{ID: id})
+		c.putThread("email", "", fmt.Sprint("t", id), id)
+		c.putContact(channels.KindEmail, fmt.Sprint(id, "@example.fr"), inbox.Contact{ID: id})
+	}
+	if len(c.convs) != 2 || len(c.threads) != 2 || len(c.contacts) != 2 {
+		t.Fatalf("cache of 2 holds %d conversations, %d threads, %d contacts", len(c.convs), len(c.threads), len(c.contacts))
+	}
+	if _, ok := c.conversation(5); !ok {
+		t.Fatal("the newest conversation was evicted to make room for itself")
+	}
+	off := newWriterCache(-1)
+	off.putConversation(inbox.Conversation{ID: 1})
+	off.putThread("email", "", "t1", 1)
+	off.putContact(channels.KindEmail, "a@example.fr", inbox.Contact{ID: 1})
+	if _, ok := off.conversation(1); ok {
+		t.Fatal("a cache that is off returned a conversation")
+	}
+	if _, ok := off.thread("email", "", "t1"); ok {
+		t.Fatal("a cache that is off returned a thread")
+	}
+	if _, ok := off.contact(channels.KindEmail, "a@example.fr"); ok {
+		t.Fatal("a cache that is off returned a contact")
 	}
 }
