@@ -15,8 +15,10 @@ import (
 type pageView struct {
 	Lang, OtherLang string
 	Title           string
-	CSRF            string
-	User            inbox.User
+	// Path is the page's own path, for the language link and the current section.
+	Path string
+	CSRF string
+	User inbox.User
 	// I18N is the page language's dictionary as JSON, for the scripts.
 	I18N string
 }
@@ -38,7 +40,7 @@ func (s *Server) newPageView(r *http.Request, titleKey string) pageView {
 	if lang == langEN {
 		other = langFR
 	}
-	return pageView{Lang: lang, OtherLang: other, Title: translator(lang)(titleKey)}
+	return pageView{Lang: lang, OtherLang: other, Title: translator(lang)(titleKey), Path: r.URL.Path}
 }
 
 // pageCSP is the Content-Security-Policy of the agent pages: only our own scripts,
