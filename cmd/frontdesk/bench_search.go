@@ -48,12 +48,18 @@ func runBenchSearch(ctx context.Context, e *env, args []string) error {
 	fresh := fl.Int("fresh", 30, "`number` of new messages timed from arrival to searchable")
 	workers := fl.Int("workers", 8, "concurrent `writers` generating the history")
 	seed := fl.Uint64("seed", 1, "random `seed` of the history")
-	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the indexing phases to `file`")
+	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the indexing phases (with --reuse: of the queries) to `file`")
+	reuse := fl.Bool("reuse", false, "reuse the history and hub index a previous run left in --dir: time the queries and freshness only")
+	only := fl.String("only", "", "time only the queries whose name contains `text`")
+	compare := fl.Bool("compare", true, "also time frontdesk reindex and bleve alone on the same documents")
 	if err := parse(fl, args); err != nil {
 		return err
 	}
 	if *messages < 100 || *runs < 1 || *fresh < 1 || *workers < 1 {
 		return fmt.Errorf("%w: --messages at least 100, --runs, --fresh and --workers at least 1", errUsage)
+	}
+	if *reuse && *dir == "" {
+		return fmt.Errorf("%w: --reuse needs the --dir of an earlier run", errUsage)
 	}
 	b := &benchSearch{e: e, dir: *dir, seed: *seed, log: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if b.dir == "" {
@@ -74,6 +80,23 @@ func runBenchSearch(ctx context.Context, e *env, args []string) error {
 	out := e.stdout
 	fmt.Fprintf(out, "## frontdesk bench search --messages %d (seed %d)\n\n", *messages, *seed)
 
+	if *reuse {
+		hub, err := b.reopen(ctx)
+		if err != nil {
+			return err
+		}
+		defer hub.Close()
+		stopProfile, err := startProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		err = b.queries(ctx, hub, *runs, *only)
+		stopProfile()
+		if err != nil {
+			return err
+		}
+		return b.freshness(ctx, hub, *fresh)
+	}
 	start := time.Now()
 	n, err := b.generate(ctx, *messages, *workers)
 	if err != nil {
@@ -94,23 +117,28 @@ func runBenchSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer stopHub()
-	// 2. Inside the hub: frontdesk reindex.
-	reRate, reSize, err := b.rebuild(ctx, n)
-	if err != nil {
-		return err
-	}
-	// 3. bleve alone, the same documents, batches of 1000.
-	directRate, directSize, err := b.direct(ctx)
-	if err != nil {
-		return err
-	}
 	hubSize, _ := dirSize(hub.Path())
-	fmt.Fprintf(out, "\n| indexing | documents/s | ratio to bleve alone | index size |\n| --- | ---: | ---: | ---: |\n")
-	fmt.Fprintf(out, "| bleve batch-indexing prepared documents (batches of 1000) | %.0f | 1.00x | %s |\n", directRate, mib(directSize))
-	fmt.Fprintf(out, "| hub: outbox relay + bus + indexer (reads the store) | %.0f | %.2fx | %s |\n", busRate, busRate/directRate, mib(hubSize))
-	fmt.Fprintf(out, "| hub: frontdesk reindex (reads the store) | %.0f | %.2fx | %s |\n", reRate, reRate/directRate, mib(reSize))
+	if !*compare {
+		fmt.Fprintf(out, "\n| indexing | documents/s | index size |\n| --- | ---: | ---: |\n")
+		fmt.Fprintf(out, "| hub: outbox relay + bus + indexer (reads the store) | %.0f | %s |\n", busRate, mib(hubSize))
+	} else {
+		// 2. Inside the hub: frontdesk reindex.
+		reRate, reSize, err := b.rebuild(ctx, n)
+		if err != nil {
+			return err
+		}
+		// 3. bleve alone, the same documents, batches of 1000.
+		directRate, directSize, err := b.direct(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\n| indexing | documents/s | ratio to bleve alone | index size |\n| --- | ---: | ---: | ---: |\n")
+		fmt.Fprintf(out, "| bleve batch-indexing prepared documents (batches of 1000) | %.0f | 1.00x | %s |\n", directRate, mib(directSize))
+		fmt.Fprintf(out, "| hub: outbox relay + bus + indexer (reads the store) | %.0f | %.2fx | %s |\n", busRate, busRate/directRate, mib(hubSize))
+		fmt.Fprintf(out, "| hub: frontdesk reindex (reads the store) | %.0f | %.2fx | %s |\n", reRate, reRate/directRate, mib(reSize))
+	}
 
-	if err := b.queries(ctx, hub, *runs); err != nil {
+	if err := b.queries(ctx, hub, *runs, *only); err != nil {
 		return err
 	}
 	return b.freshness(ctx, hub, *fresh)

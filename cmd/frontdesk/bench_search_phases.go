@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -25,8 +27,32 @@ const benchWait = 2 * time.Hour
 // them. The index starts with a checkpoint of now, so the indexer's start-up catch-up
 // finds nothing and every document comes through the bus. The relay and indexer keep
 // running (stop ends them) for the freshness measure.
+func (b *benchSearch) hubIndexPath() string { return filepath.Join(b.dir, "index-hub") }
+
+// reopen opens the hub index an earlier run left in the work folder, for --reuse.
+func (b *benchSearch) reopen(ctx context.Context) (*search.Index, error) {
+	n, err := b.st.CountMessages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(b.hubIndexPath()); err != nil || n == 0 {
+		return nil, fmt.Errorf("bench: --reuse: no history or hub index in %s", b.dir)
+	}
+	idx, err := search.Open(b.hubIndexPath(), search.Options{Directory: b.st, DefaultCountry: "33", Logger: b.log})
+	if err != nil {
+		return nil, err
+	}
+	c, err := idx.Count()
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	fmt.Fprintf(b.e.stdout, "- reused: %d messages in the store, %d documents in the hub index\n", n, c)
+	return idx, nil
+}
+
 func (b *benchSearch) indexThroughBus(ctx context.Context, n int) (*search.Index, func(), float64, error) {
-	idx, err := search.Open(filepath.Join(b.dir, "index-hub"), search.Options{Directory: b.st, DefaultCountry: "33", Logger: b.log})
+	idx, err := search.Open(b.hubIndexPath(), search.Options{Directory: b.st, DefaultCountry: "33", Logger: b.log})
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -163,7 +189,7 @@ func (b *benchSearch) direct(ctx context.Context) (float64, int64, error) {
 }
 
 // queries times typical supervisor searches (with facets, as the API asks by default).
-func (b *benchSearch) queries(ctx context.Context, idx *search.Index, runs int) error {
+func (b *benchSearch) queries(ctx context.Context, idx *search.Index, runs int, only string) error {
 	since := time.Now().AddDate(0, -3, 0)
 	teamID := b.teams[1].ID
 	phone, email, err := b.sampleIdentities(ctx)
@@ -189,6 +215,9 @@ func (b *benchSearch) queries(ctx context.Context, idx *search.Index, runs int) 
 	fmt.Fprintf(b.e.stdout, "\n| query (supervisor unless said; facets on; page of 20) | hits | p50 | p95 |\n| --- | ---: | ---: | ---: |\n")
 	var all []time.Duration
 	for _, q := range qs {
+		if only != "" && !strings.Contains(q.name, only) {
+			continue
+		}
 		q.r.Facets = true
 		var ds []time.Duration
 		var total uint64
