@@ -33,7 +33,7 @@ func (x *Index) clause(ctx context.Context, actor inbox.User, c Clause) (query.Q
 			if id := x.identityQuery(v, true); id != nil {
 				qs = append(qs, id)
 			}
-			return query.NewDisjunctionQuery(qs), nil
+			return anyQuery(qs), nil
 		}
 		return x.wordQuery(v, c.Phone), nil
 	case "channel", "status", "category", "kind":
@@ -75,7 +75,7 @@ func (x *Index) clause(ctx context.Context, actor inbox.User, c Clause) (query.Q
 				qs = append(qs, matchAll(subjectFields[l], v))
 			}
 		}
-		return query.NewDisjunctionQuery(qs), nil
+		return anyQuery(qs), nil
 	case "before", "after":
 		y, m, d, ok := parseDay(v)
 		if !ok {
@@ -171,7 +171,7 @@ func (x *Index) wordQuery(w string, phone bool) query.Query {
 	if len(qs) == 0 {
 		return nil
 	}
-	return query.NewDisjunctionQuery(qs)
+	return anyQuery(qs)
 }
 
 // identityQuery looks for v as the start of a contact's name words, email address or
@@ -195,7 +195,7 @@ func (x *Index) identityQuery(v string, phone bool) query.Query {
 	if len(qs) == 0 {
 		return nil
 	}
-	return query.NewDisjunctionQuery(qs)
+	return anyQuery(qs)
 }
 
 // prefixes requires every folded word of v to start a word of field.
@@ -221,7 +221,7 @@ func (x *Index) phraseQuery(p string) query.Query {
 		qs = append(qs, matchPhrase(textFields[l], p), matchPhrase(subjectFields[l], p))
 	}
 	qs = append(qs, matchPhrase(fieldName, p))
-	return query.NewDisjunctionQuery(qs)
+	return anyQuery(qs)
 }
 
 func matchAll(field, text string) query.Query {

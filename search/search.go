@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
 )
@@ -109,26 +112,38 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		req.SetSearchAfter(cur.After)
 	}
 	req.Fields = storedFields
-	req.IncludeLocations = true
+	// Term locations (for the snippets) are read in a second pass over the page's hits
+	// only: asking for them here would read them for every hit, and would keep bleve
+	// from running conjunctions and disjunctions of terms as bitmap operations.
 	// Facets describe the whole result, which later pages share with the first: they
 	// are counted on the first page only (counting reads every hit's values).
 	facets := r.Facets && r.Cursor == ""
+	sctx := ctx
+	var fc facetCounter
 	if facets {
-		req.AddFacet(fieldFacet, bleve.NewFacetRequest(fieldFacet, facetValuesCap))
+		sctx = fc.context(ctx)
 	}
-	res, err := x.bi.SearchInContext(ctx, req)
+	res, err := x.bi.SearchInContext(sctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Result{}, fmt.Errorf("search: %w", ctx.Err())
 		}
 		return Result{}, fmt.Errorf("search: run query: %w", err)
 	}
+	locs, err := x.locations(ctx, q, pq, res.Hits)
+	if err != nil {
+		return Result{}, err
+	}
 	out := Result{Total: res.Total, Sort: sort, Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
+		h.Locations = locs[h.ID]
 		out.Hits = append(out.Hits, toHit(h, r.FullText))
 	}
 	if facets {
-		out.Facets = splitFacets(res.Facets[fieldFacet])
+		if !fc.done {
+			return Result{}, errors.New("search: facets were not counted")
+		}
+		out.Facets = splitFacets(facetList(fc.counts))
 	}
 	if len(res.Hits) == limit {
 		next := cur
@@ -145,10 +160,33 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 	return out, nil
 }
 
+// locations finds where the words of q are in each of hits, for their snippets: q is
+// run again restricted to those documents, with term locations.
+func (x *Index) locations(ctx context.Context, q query.Query, pq Query, hits bsearch.DocumentMatchCollection) (map[string]bsearch.FieldTermLocationMap, error) {
+	if len(hits) == 0 || !pq.hasText() {
+		return nil, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), q}), len(ids), 0, false)
+	req.IncludeLocations = true
+	res, err := x.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: snippets: %w", err)
+	}
+	out := make(map[string]bsearch.FieldTermLocationMap, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = h.Locations
+	}
+	return out, nil
+}
+
 // hasText reports whether q looks for words (so relevance is a meaningful order).
 func (q Query) hasText() bool {
 	for _, c := range q.Clauses {
-		if !c.Negate && (c.Field == "" || c.Field == "from" || c.Field == "subject") {
+		if !c.Negate && scored(c) {
 			return true
 		}
 	}
@@ -172,7 +210,7 @@ func visibility(u inbox.User) query.Query {
 
 // compile turns the parsed query, the filters and the permissions into one bleve query.
 func (x *Index) compile(ctx context.Context, actor inbox.User, pq Query, f Filters, snapshot int64) (query.Query, error) {
-	var must, not []query.Query
+	var must, filters, not []query.Query
 	hadWords, keptWords := false, false
 	for _, c := range pq.Clauses {
 		cq, err := x.clause(ctx, actor, c)
@@ -188,18 +226,28 @@ func (x *Index) compile(ctx context.Context, actor inbox.User, pq Query, f Filte
 		if c.Field == "" && !c.Negate {
 			keptWords = true
 		}
-		if c.Negate {
+		switch {
+		case c.Negate:
 			not = append(not, cq)
-		} else {
+		case scored(c):
 			must = append(must, cq)
+		default:
+			filters = append(filters, cq)
 		}
 	}
 	if hadWords && !keptWords {
 		return query.NewMatchNoneQuery(), nil
 	}
-	must = append(must, filterQueries(f)...)
+	filters = append(filters, filterQueries(f)...)
 	if v := visibility(actor); v != nil {
-		must = append(must, v)
+		filters = append(filters, v)
+	}
+	switch len(filters) {
+	case 0:
+	case 1:
+		must = append(must, filterQuery{filters[0]})
+	default:
+		must = append(must, filterQuery{query.NewConjunctionQuery(filters)})
 	}
 	// The snapshot bound leaves out messages indexed after the first page. It is written
 	// as the exclusion of the (few) ids above it rather than a range over every id
@@ -210,6 +258,49 @@ func (x *Index) compile(ctx context.Context, actor inbox.User, pq Query, f Filte
 		must = append(must, query.NewMatchAllQuery())
 	}
 	return query.NewBooleanQuery(must, nil, not), nil
+}
+
+// scored reports whether a clause's matches are ranked (words, phrases, names and
+// subjects) rather than only filtered (channel:email, status:open, dates…).
+func scored(c Clause) bool { return c.Field == "" || c.Field == "from" || c.Field == "subject" }
+
+// filterQuery selects the documents of q without scoring them. bleve then runs the
+// conjunctions and disjunctions of terms in q as operations on the postings bitmaps,
+// and q's matches do not change the ranking (a filter on status:open does not make
+// a message more relevant).
+type filterQuery struct{ q query.Query }
+
+func (f filterQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, _ bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	return f.q.Searcher(ctx, r, m, bsearch.SearcherOptions{Score: "none"})
+}
+
+// anyQuery matches the documents of any of its queries, like bleve's disjunction, but
+// leaves out, when its searcher is built on the snapshot searched, the queries that
+// match nothing there. A word is looked for in eight fields and usually found in one
+// or two, and bleve's disjunction advances every one of its searchers at every step,
+// the exhausted ones too, each at the cost of a walk over the index segments.
+type anyQuery []query.Query
+
+func (a anyQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	ss := make([]bsearch.Searcher, 0, len(a))
+	for _, q := range a {
+		s, err := q.Searcher(ctx, r, m, o)
+		if err != nil {
+			for _, s := range ss {
+				s.Close()
+			}
+			return nil, err
+		}
+		if s.Count() == 0 {
+			s.Close()
+			continue
+		}
+		ss = append(ss, s)
+	}
+	if len(ss) == 0 {
+		return searcher.NewMatchNoneSearcher(r)
+	}
+	return searcher.NewDisjunctionSearcher(ctx, r, ss, 0, o)
 }
 
 func numericRange(field string, min, max *float64, minIncl, maxIncl *bool) query.Query {
@@ -262,24 +353,21 @@ func filterQueries(f Filters) []query.Query {
 
 // splitFacets turns the counts of the combined "field=value" facet into one Facet per
 // field, each with its facetSize commonest values.
-func splitFacets(f *bsearch.FacetResult) map[string]Facet {
+func splitFacets(counts []facetCount) map[string]Facet {
 	out := make(map[string]Facet, len(facetFields))
 	for _, name := range facetFields {
 		out[name] = Facet{Terms: []FacetTerm{}}
 	}
-	if f == nil || f.Terms == nil {
-		return out
-	}
-	for _, t := range f.Terms.Terms() { // most frequent first
-		name, value, ok := strings.Cut(t.Term, "=")
+	for _, t := range counts { // most frequent first
+		name, value, ok := strings.Cut(t.term, "=")
 		fc, known := out[name]
 		if !ok || !known {
 			continue
 		}
 		if len(fc.Terms) < facetSize {
-			fc.Terms = append(fc.Terms, FacetTerm{Value: value, Count: t.Count})
+			fc.Terms = append(fc.Terms, FacetTerm{Value: value, Count: int(t.n)})
 		} else {
-			fc.Other += t.Count
+			fc.Other += int(t.n)
 		}
 		out[name] = fc
 	}

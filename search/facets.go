@@ -1,0 +1,212 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// Facet counting.
+//
+// bleve counts facets by reading every hit's doc values as the hits are collected: on
+// a broad search (tens of thousands of hits) that was half of the search's time. Here
+// the hits are gathered as one bitmap per index segment while bleve collects them, and
+// each facet value is counted as the size of the intersection of that bitmap with the
+// value's postings list in the segment: a few hundred bitmap intersections, whatever
+// the number of hits.
+//
+// It reads bleve's scorch index through its exported segment API: a hit's internal id
+// is its segment's offset (the sum of the earlier segments' document counts) plus its
+// number in the segment. TestFacetsMatchBleve holds the counts equal to bleve's own
+// facets, so that an upgrade of bleve that changes this layout fails there.
+
+// errNotScorch: the index reader is not a scorch snapshot (the only index type Open
+// creates).
+var errNotScorch = errors.New("search: facets need a scorch index")
+
+// facetCounter counts the values of fieldFacet over the hits of one search. It is used
+// once: pass its context to SearchInContext, then read counts.
+type facetCounter struct {
+	counts map[string]uint64
+	err    error
+	done   bool
+}
+
+// context returns ctx carrying the document match handler that gathers the hits.
+func (fc *facetCounter) context(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bsearch.MakeDocumentMatchHandlerKey, bsearch.MakeDocumentMatchHandler(fc.handler))
+}
+
+// handler wraps bleve's top-N handler: every hit is also added to its segment's list,
+// and when collection ends (a nil hit) the facet values are counted while the
+// snapshot the hits came from is still open.
+func (fc *facetCounter) handler(sctx *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
+	next, loadID, err := collector.MakeTopNDocumentMatchHandler(sctx)
+	if err != nil {
+		return nil, false, err
+	}
+	snap, ok := sctx.IndexReader.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, false, errNotScorch
+	}
+	segs := snap.Segments()
+	// ends[i] is the first internal id after segment i.
+	ends := make([]uint64, len(segs))
+	var running uint64
+	for i, s := range segs {
+		running += s.Segment().Count()
+		ends[i] = running
+	}
+	hits := make([][]uint32, len(segs))
+	cur := 0
+	return func(d *bsearch.DocumentMatch) error {
+		if d == nil {
+			fc.counts, fc.err = countFacets(snap, segs, hits)
+			fc.done = true
+			if fc.err != nil {
+				return fc.err
+			}
+			return next(nil)
+		}
+		if len(d.IndexInternalID) != 8 {
+			return fmt.Errorf("search: facets: internal id of %d bytes", len(d.IndexInternalID))
+		}
+		id := binary.BigEndian.Uint64(d.IndexInternalID)
+		// Hits come in increasing id order; a search is made only if one does not.
+		if cur >= len(ends) || id >= ends[cur] || (cur > 0 && id < ends[cur-1]) {
+			cur = sort.Search(len(ends), func(i int) bool { return ends[i] > id })
+			if cur == len(ends) {
+				return fmt.Errorf("search: facets: internal id %d beyond the snapshot's %d documents", id, running)
+			}
+		}
+		start := uint64(0)
+		if cur > 0 {
+			start = ends[cur-1]
+		}
+		hits[cur] = append(hits[cur], uint32(id-start))
+		return next(d)
+	}, loadID, nil
+}
+
+// countFacets counts, for every term of fieldFacet, the hits whose document has it.
+func countFacets(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot, hits [][]uint32) (map[string]uint64, error) {
+	counts := map[string]uint64{}
+	var terms [][]byte
+	for i, s := range segs {
+		if len(hits[i]) == 0 {
+			continue
+		}
+		if terms == nil {
+			var err error
+			if terms, err = facetTerms(snap); err != nil {
+				return nil, err
+			}
+		}
+		hb := roaring.New()
+		hb.AddMany(hits[i])
+		dict, err := s.Segment().Dictionary(fieldFacet)
+		if err != nil {
+			return nil, fmt.Errorf("search: facets: %w", err)
+		}
+		var pl segment.PostingsList
+		var it segment.PostingsIterator
+		for _, t := range terms {
+			if pl, err = dict.PostingsList(t, nil, pl); err != nil {
+				return nil, fmt.Errorf("search: facets: %w", err)
+			}
+			it = pl.Iterator(false, false, false, it)
+			n, err := intersect(hb, it)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				counts[string(t)] += n
+			}
+		}
+	}
+	return counts, nil
+}
+
+// facetTerms lists the terms of fieldFacet in the snapshot, at most facetValuesCap.
+func facetTerms(snap *scorch.IndexSnapshot) ([][]byte, error) {
+	fd, err := snap.FieldDict(fieldFacet)
+	if err != nil {
+		return nil, fmt.Errorf("search: facets: %w", err)
+	}
+	defer fd.Close()
+	var terms [][]byte
+	for len(terms) < facetValuesCap {
+		e, err := fd.Next()
+		if err != nil {
+			return nil, fmt.Errorf("search: facets: %w", err)
+		}
+		if e == nil {
+			break
+		}
+		terms = append(terms, []byte(e.Term))
+	}
+	return terms, nil
+}
+
+// intersect counts the documents of hb in the postings of it, whose deleted documents
+// may still be there: hb only holds live hits.
+func intersect(hb *roaring.Bitmap, it segment.PostingsIterator) (uint64, error) {
+	if o, ok := it.(segment.OptimizablePostingsIterator); ok {
+		if bm := o.ActualBitmap(); bm != nil {
+			return hb.AndCardinality(bm), nil
+		}
+		if n, ok := o.DocNum1Hit(); ok {
+			if hb.Contains(uint32(n)) {
+				return 1, nil
+			}
+			return 0, nil
+		}
+	}
+	// Any other postings: walk them, skipping to each hit.
+	var n uint64
+	hi := hb.Iterator()
+	for hi.HasNext() {
+		p, err := it.Advance(uint64(hi.Next()))
+		if err != nil {
+			return 0, fmt.Errorf("search: facets: %w", err)
+		}
+		if p == nil {
+			break
+		}
+		if hb.Contains(uint32(p.Number())) {
+			n++
+		}
+		hi.AdvanceIfNeeded(uint32(p.Number()) + 1)
+	}
+	return n, nil
+}
+
+// facetList orders counts most frequent first, then by term.
+func facetList(counts map[string]uint64) []facetCount {
+	out := make([]facetCount, 0, len(counts))
+	for t, n := range counts {
+		out = append(out, facetCount{t, n})
+	}
+	slices.SortFunc(out, func(a, b facetCount) int {
+		if c := cmp.Compare(b.n, a.n); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.term, b.term)
+	})
+	return out
+}
+
+type facetCount struct {
+	term string
+	n    uint64
+}
