@@ -116,14 +116,19 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 	// only: asking for them here would read them for every hit, and would keep bleve
 	// from running conjunctions and disjunctions of terms as bitmap operations.
 	// Facets describe the whole result, which later pages share with the first: they
-	// are counted on the first page only (counting reads every hit's values).
+	// are counted on the first page only.
 	facets := r.Facets && r.Cursor == ""
 	sctx := ctx
 	var fc facetCounter
 	if facets {
 		sctx = fc.context(ctx)
 	}
-	res, err := x.bi.SearchInContext(sctx, req)
+	var res *bleve.SearchResult
+	if sort == SortNewest && limit > 0 {
+		res, err = x.newest(ctx, sctx, req)
+	} else {
+		res, err = x.bi.SearchInContext(sctx, req)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return Result{}, fmt.Errorf("search: %w", ctx.Err())
