@@ -28,6 +28,7 @@ type benchSearch struct {
 	log    *slog.Logger
 	st     *store.SQLite
 	svc    *inbox.Service
+	blobs  *blob.Dir
 	sup    inbox.User
 	agent  inbox.User
 	teams  []inbox.Team
@@ -150,11 +151,10 @@ func (b *benchSearch) open(ctx context.Context) error {
 	if b.st, err = store.Open(ctx, store.Config{}, b.dir, b.log); err != nil {
 		return err
 	}
-	blobs, err := blob.Open(filepath.Join(b.dir, "blobs"))
-	if err != nil {
+	if b.blobs, err = blob.Open(filepath.Join(b.dir, "blobs")); err != nil {
 		return err
 	}
-	b.svc = inbox.New(b.st, blobs, inbox.Config{}, b.log)
+	b.svc = inbox.New(b.st, b.blobs, inbox.Config{}, b.log)
 	b.agents = map[int64][]inbox.User{}
 	for _, slug := range benchTeams {
 		t, err := b.svc.EnsureTeam(ctx, slug, slug)
@@ -203,6 +203,10 @@ func (b *benchSearch) generate(ctx context.Context, n, workers int) (int, error)
 		go func() {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(b.seed, uint64(w)))
+			// Each writer's own service and clock: replies, notes and status changes
+			// are dated in their conversation's time, not the time of the run.
+			g := &historyWriter{now: time.Now()}
+			g.svc = inbox.New(b.st, b.blobs, inbox.Config{}, b.log, inbox.WithClock(func() time.Time { return g.now }))
 			var people []person
 			for k := 0; made.Load() < int64(n); k++ {
 				if ctx.Err() != nil {
@@ -214,7 +218,7 @@ func (b *benchSearch) generate(ctx context.Context, n, workers int) (int, error)
 				}
 				pp := people[r.IntN(len(people))]
 				at := base.Add(time.Duration(r.Int64N(int64(2 * 365 * 24 * time.Hour))))
-				c, err := b.conversation(ctx, r, pp, fmt.Sprintf("b%d-%d-%d", b.seed, w, k), at)
+				c, err := b.conversation(ctx, g, r, pp, fmt.Sprintf("b%d-%d-%d", b.seed, w, k), at)
 				if err != nil {
 					errs[w] = err
 					return
@@ -232,8 +236,23 @@ func (b *benchSearch) generate(ctx context.Context, n, workers int) (int, error)
 	return int(total), err
 }
 
-// conversation writes one conversation and returns its message count.
-func (b *benchSearch) conversation(ctx context.Context, r *rand.Rand, p person, key string, at time.Time) (int, error) {
+// historyWriter is one writer of the synthetic history: a service whose clock it sets.
+type historyWriter struct {
+	svc *inbox.Service
+	now time.Time
+}
+
+// set moves the writer's clock to t, or to the present if t is later.
+func (g *historyWriter) set(t time.Time) {
+	if now := time.Now(); t.After(now) {
+		t = now
+	}
+	g.now = t
+}
+
+// conversation writes one conversation started at at, its messages an hour apart,
+// and returns its message count.
+func (b *benchSearch) conversation(ctx context.Context, g *historyWriter, r *rand.Rand, p person, key string, at time.Time) (int, error) {
 	channel := []string{channels.Email, channels.Email, channels.Email, channels.Webchat, channels.Webchat,
 		channels.SMS, channels.Telephony, channels.API, channels.Slack}[r.IntN(9)]
 	from := channels.Identity{Kind: channels.KindEmail, Value: p.email, Name: p.name}
@@ -246,9 +265,10 @@ func (b *benchSearch) conversation(ctx context.Context, r *rand.Rand, p person, 
 	}
 	topic := r.IntN(100)
 	in := func(i int) (inbox.IngestResult, error) {
-		return b.svc.Ingest(ctx, channels.Envelope{Channel: channel, ExternalID: key + "-" + strconv.Itoa(i), ThreadKey: key,
+		return g.svc.Ingest(ctx, channels.Envelope{Channel: channel, ExternalID: key + "-" + strconv.Itoa(i), ThreadKey: key,
 			From: from, Subject: "", Text: inboundText(r, p, topic), Language: lang, ReceivedAt: at.Add(time.Duration(i) * time.Hour)})
 	}
+	g.set(at)
 	first, err := in(0)
 	if err != nil {
 		return 0, err
@@ -274,16 +294,17 @@ func (b *benchSearch) conversation(ctx context.Context, r *rand.Rand, p person, 
 	}); err != nil {
 		return 0, err
 	}
-	if _, err := b.svc.UpdateConversation(ctx, b.sup, id, patch); err != nil {
+	if _, err := g.svc.UpdateConversation(ctx, b.sup, id, patch); err != nil {
 		return 0, err
 	}
 	count := 1
 	for i := 1; i < 1+r.IntN(8); i++ {
+		g.set(at.Add(time.Duration(i)*time.Hour + time.Duration(r.IntN(3600))*time.Second))
 		switch r.IntN(5) {
 		case 0, 1:
-			_, err = b.svc.Reply(ctx, b.sup, id, inbox.ReplyInput{Text: replyText(r, p.english)})
+			_, err = g.svc.Reply(ctx, b.sup, id, inbox.ReplyInput{Text: replyText(r, p.english)})
 		case 2:
-			_, err = b.svc.Reply(ctx, b.sup, id, inbox.ReplyInput{Text: frNotes[r.IntN(len(frNotes))], Note: true})
+			_, err = g.svc.Reply(ctx, b.sup, id, inbox.ReplyInput{Text: frNotes[r.IntN(len(frNotes))], Note: true})
 		default:
 			_, err = in(i)
 		}
@@ -292,9 +313,10 @@ func (b *benchSearch) conversation(ctx context.Context, r *rand.Rand, p person, 
 		}
 		count++
 	}
+	g.set(g.now.Add(time.Hour))
 	if r.IntN(2) == 0 {
 		st := inbox.StatusResolved
-		if _, err := b.svc.UpdateConversation(ctx, b.sup, id, inbox.Patch{Status: &st}); err != nil {
+		if _, err := g.svc.UpdateConversation(ctx, b.sup, id, inbox.Patch{Status: &st}); err != nil {
 			return count, err
 		}
 	}
