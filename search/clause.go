@@ -158,8 +158,8 @@ func (x *Index) analyze(analyzer, text string) []string {
 // partially). It returns nil for a stop word of French or English, which is looked for
 // nowhere.
 func (x *Index) wordQuery(w string, phone bool) query.Query {
-	if len(x.analyze(AnalyzerFrench, w)) == 0 || len(x.analyze(AnalyzerEnglish, w)) == 0 {
-		return nil // a stop word: "la facture" looks for facture
+	if x.stopWord(w) {
+		return nil // "la facture" looks for facture
 	}
 	var qs []query.Query
 	for _, l := range textLangs {
@@ -172,6 +172,11 @@ func (x *Index) wordQuery(w string, phone bool) query.Query {
 		return nil
 	}
 	return anyQuery(qs)
+}
+
+// stopWord reports whether w is a stop word of French or English.
+func (x *Index) stopWord(w string) bool {
+	return len(x.analyze(AnalyzerFrench, w)) == 0 || len(x.analyze(AnalyzerEnglish, w)) == 0
 }
 
 // identityQuery looks for v as the start of a contact's name words, email address or

@@ -135,7 +135,7 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		}
 		return Result{}, fmt.Errorf("search: run query: %w", err)
 	}
-	locs, err := x.locations(ctx, q, pq, res.Hits)
+	locs, err := x.locations(ctx, pq, res.Hits)
 	if err != nil {
 		return Result{}, err
 	}
@@ -165,17 +165,22 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 	return out, nil
 }
 
-// locations finds where the words of q are in each of hits, for their snippets: q is
-// run again restricted to those documents, with term locations.
-func (x *Index) locations(ctx context.Context, q query.Query, pq Query, hits bsearch.DocumentMatchCollection) (map[string]bsearch.FieldTermLocationMap, error) {
-	if len(hits) == 0 || !pq.hasText() {
+// locations finds where the words of pq are in the text of each of hits, for their
+// snippets, by a search restricted to those documents that reads term locations.
+func (x *Index) locations(ctx context.Context, pq Query, hits bsearch.DocumentMatchCollection) (map[string]bsearch.FieldTermLocationMap, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	words := x.textQuery(pq)
+	if words == nil {
 		return nil, nil
 	}
 	ids := make([]string, len(hits))
 	for i, h := range hits {
 		ids[i] = h.ID
 	}
-	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), q}), len(ids), 0, false)
+	q := query.NewBooleanQuery([]query.Query{query.NewDocIDQuery(ids)}, []query.Query{words}, nil)
+	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
 	req.IncludeLocations = true
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
@@ -186,6 +191,33 @@ func (x *Index) locations(ctx context.Context, q query.Query, pq Query, hits bse
 		out[h.ID] = h.Locations
 	}
 	return out, nil
+}
+
+// textQuery looks for the words and phrases of q in the message text fields only
+// (where snippets come from), or is nil if q has none.
+func (x *Index) textQuery(q Query) query.Query {
+	var qs []query.Query
+	for _, c := range q.Clauses {
+		if c.Negate || c.Field != "" {
+			continue
+		}
+		for _, w := range strings.Fields(c.Value) {
+			for _, l := range textLangs {
+				if c.Phrase {
+					qs = append(qs, matchPhrase(textFields[l], c.Value))
+				} else if !x.stopWord(w) {
+					qs = append(qs, matchAll(textFields[l], w))
+				}
+			}
+			if c.Phrase {
+				break
+			}
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return anyQuery(qs)
 }
 
 // hasText reports whether q looks for words (so relevance is a meaningful order).

@@ -247,7 +247,7 @@ func (b *benchSearch) freshness(ctx context.Context, idx *search.Index, n int) e
 		word := fmt.Sprintf("fraicheur%dz%d", b.seed, i)
 		start := time.Now()
 		_, err := b.svc.Ingest(ctx, channels.Envelope{Channel: channels.Email, ExternalID: word,
-			From: channels.Identity{Kind: channels.KindEmail, Value: "fraicheur@example.fr"}, Text: "Nouveau message " + word})
+			From: channels.Identity{Kind: channels.KindEmail, Value: freshEmail}, Text: "Nouveau message " + word})
 		if err != nil {
 			return err
 		}
@@ -275,15 +275,24 @@ func (b *benchSearch) freshness(ctx context.Context, idx *search.Index, n int) e
 
 // sampleIdentities returns the start of a real contact's phone number as people type
 // it ("06 12 34 5") and the start of a real email address.
+// freshEmail is the sender of the freshness probes.
+const freshEmail = "fraicheur@example.fr"
+
 func (b *benchSearch) sampleIdentities(ctx context.Context) (phone, email string, err error) {
 	for _, ch := range []string{channels.SMS, channels.Email} {
-		convs, err := b.st.Conversations(ctx, inbox.ConversationQuery{Channel: ch, Sort: inbox.SortRecent, Limit: 1})
-		if err != nil || len(convs) == 0 {
+		convs, err := b.st.Conversations(ctx, inbox.ConversationQuery{Channel: ch, Sort: inbox.SortRecent, Limit: 100})
+		if err != nil {
 			return "", "", fmt.Errorf("bench: no %s conversation to sample: %v", ch, err)
 		}
-		ct, err := b.st.Contact(ctx, convs[0].ContactID)
-		if err != nil {
-			return "", "", err
+		// The most recent of the history (not one of an earlier run's freshness probes).
+		var ct inbox.Contact
+		for _, c := range convs {
+			if ct, err = b.st.Contact(ctx, c.ContactID); err != nil {
+				return "", "", err
+			}
+			if !slices.ContainsFunc(ct.Identities, func(id inbox.Identity) bool { return id.Value == freshEmail }) {
+				break
+			}
 		}
 		for _, id := range ct.Identities {
 			switch {
