@@ -2,17 +2,12 @@ package search
 
 import (
 	"cmp"
-	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/collector"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -33,70 +28,6 @@ import (
 // errNotScorch: the index reader is not a scorch snapshot (the only index type Open
 // creates).
 var errNotScorch = errors.New("search: facets need a scorch index")
-
-// facetCounter counts the values of fieldFacet over the hits of one search. It is used
-// once: pass its context to SearchInContext, then read counts.
-type facetCounter struct {
-	counts map[string]uint64
-	err    error
-	done   bool
-}
-
-// context returns ctx carrying the document match handler that gathers the hits.
-func (fc *facetCounter) context(ctx context.Context) context.Context {
-	return context.WithValue(ctx, bsearch.MakeDocumentMatchHandlerKey, bsearch.MakeDocumentMatchHandler(fc.handler))
-}
-
-// handler wraps bleve's top-N handler: every hit is also added to its segment's list,
-// and when collection ends (a nil hit) the facet values are counted while the
-// snapshot the hits came from is still open.
-func (fc *facetCounter) handler(sctx *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
-	next, loadID, err := collector.MakeTopNDocumentMatchHandler(sctx)
-	if err != nil {
-		return nil, false, err
-	}
-	snap, ok := sctx.IndexReader.(*scorch.IndexSnapshot)
-	if !ok {
-		return nil, false, errNotScorch
-	}
-	segs := snap.Segments()
-	// ends[i] is the first internal id after segment i.
-	ends := make([]uint64, len(segs))
-	var running uint64
-	for i, s := range segs {
-		running += s.Segment().Count()
-		ends[i] = running
-	}
-	hits := make([][]uint32, len(segs))
-	cur := 0
-	return func(d *bsearch.DocumentMatch) error {
-		if d == nil {
-			fc.counts, fc.err = countFacets(snap, segs, hits)
-			fc.done = true
-			if fc.err != nil {
-				return fc.err
-			}
-			return next(nil)
-		}
-		if len(d.IndexInternalID) != 8 {
-			return fmt.Errorf("search: facets: internal id of %d bytes", len(d.IndexInternalID))
-		}
-		id := binary.BigEndian.Uint64(d.IndexInternalID)
-		// Hits come in increasing id order; a search is made only if one does not.
-		if cur >= len(ends) || id >= ends[cur] || (cur > 0 && id < ends[cur-1]) {
-			cur = sort.Search(len(ends), func(i int) bool { return ends[i] > id })
-			if cur == len(ends) {
-				return fmt.Errorf("search: facets: internal id %d beyond the snapshot's %d documents", id, running)
-			}
-		}
-		start := uint64(0)
-		if cur > 0 {
-			start = ends[cur-1]
-		}
-		hits[cur] = append(hits[cur], uint32(id-start))
-		return next(d)
-	}, loadID, nil
-}
 
 // countFacets counts, for every term of fieldFacet, the hits whose document has it.
 func countFacets(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot, hits [][]uint32) (map[string]uint64, error) {

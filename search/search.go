@@ -94,10 +94,13 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 	key := func(field string, desc bool) *bsearch.SortField {
 		return &bsearch.SortField{Field: field, Type: bsearch.SortFieldAsString, Desc: desc}
 	}
+	col := collection{facets: r.Facets && r.Cursor == ""}
 	switch sort {
 	case SortRelevance:
-		req.From = cur.Offset
-		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, key(fieldIDKey, true)})
+		// The page is picked by col.top (byScore) as the hits go by; bleve's collector
+		// only counts them.
+		req.Size = 0
+		col.top = newByScore(cur.Offset, limit)
 	case SortNewest:
 		req.SortByCustom(bsearch.SortOrder{key(fieldDateKey, true)})
 		req.Score = "none" // date orders need no scores: skip computing them
@@ -111,23 +114,34 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		}
 		req.SetSearchAfter(cur.After)
 	}
-	req.Fields = storedFields
-	// Term locations (for the snippets) are read in a second pass over the page's hits
-	// only: asking for them here would read them for every hit, and would keep bleve
-	// from running conjunctions and disjunctions of terms as bitmap operations.
-	// Facets describe the whole result, which later pages share with the first: they
-	// are counted on the first page only.
-	facets := r.Facets && r.Cursor == ""
-	sctx := ctx
-	var fc facetCounter
-	if facets {
-		sctx = fc.context(ctx)
-	}
+	// Stored fields and term locations (for the snippets) are read in a second pass
+	// over the page's hits only: asking for locations here would read them for every
+	// hit, and would keep bleve from running conjunctions and disjunctions of terms as
+	// bitmap operations. Facets describe the whole result, which later pages share
+	// with the first: they are counted on the first page only.
+	sctx := col.context(ctx)
 	var res *bleve.SearchResult
 	if sort == SortNewest && limit > 0 {
 		res, err = x.newest(ctx, sctx, req)
 	} else {
 		res, err = x.bi.SearchInContext(sctx, req)
+	}
+	var hits bsearch.DocumentMatchCollection
+	if err == nil {
+		hits = res.Hits
+	}
+	if err == nil && sort == SortRelevance {
+		hits, err = relevanceHits(col.top)
+	}
+	// Whether the page is full, and where it ends, is known before details drops the
+	// hits deleted since.
+	var pageEnd []string
+	full := len(hits) == limit
+	if full {
+		pageEnd = hits[len(hits)-1].Sort
+	}
+	if err == nil {
+		hits, err = x.details(ctx, pq, hits)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -135,27 +149,22 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		}
 		return Result{}, fmt.Errorf("search: run query: %w", err)
 	}
-	locs, err := x.locations(ctx, pq, res.Hits)
-	if err != nil {
-		return Result{}, err
-	}
-	out := Result{Total: res.Total, Sort: sort, Hits: make([]Hit, 0, len(res.Hits))}
-	for _, h := range res.Hits {
-		h.Locations = locs[h.ID]
+	out := Result{Total: res.Total, Sort: sort, Hits: make([]Hit, 0, len(hits))}
+	for _, h := range hits {
 		out.Hits = append(out.Hits, toHit(h, r.FullText))
 	}
-	if facets {
-		if !fc.done {
+	if col.facets {
+		if !col.done {
 			return Result{}, errors.New("search: facets were not counted")
 		}
-		out.Facets = splitFacets(facetList(fc.counts))
+		out.Facets = splitFacets(facetList(col.counts))
 	}
-	if len(res.Hits) == limit {
+	if full {
 		next := cur
 		if sort == SortRelevance {
 			next.Offset += limit
 		} else {
-			next.After = res.Hits[len(res.Hits)-1].Sort
+			next.After = pageEnd
 		}
 		if sort != SortRelevance || uint64(next.Offset) < res.Total {
 			out.NextCursor = next.encode()
@@ -165,30 +174,62 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 	return out, nil
 }
 
-// locations finds where the words of pq are in the text of each of hits, for their
-// snippets, by a search restricted to those documents that reads term locations.
-func (x *Index) locations(ctx context.Context, pq Query, hits bsearch.DocumentMatchCollection) (map[string]bsearch.FieldTermLocationMap, error) {
+// relevanceHits turns the page byScore picked into hits.
+func relevanceHits(top *byScore) (bsearch.DocumentMatchCollection, error) {
+	hits := make(bsearch.DocumentMatchCollection, 0, len(top.page))
+	for _, c := range top.page {
+		id, err := strconv.ParseUint(c.key, 16, 64)
+		if err != nil {
+			return nil, fmt.Errorf("search: id key %q of a hit: %w", c.key, err)
+		}
+		hits = append(hits, &bsearch.DocumentMatch{ID: docID(int64(id)), Score: c.score})
+	}
+	return hits, nil
+}
+
+// details reads the stored fields of hits that lack them, and where the words of pq
+// are in their text (for the snippets), by one search restricted to those documents.
+func (x *Index) details(ctx context.Context, pq Query, hits bsearch.DocumentMatchCollection) (bsearch.DocumentMatchCollection, error) {
 	if len(hits) == 0 {
-		return nil, nil
+		return hits, nil
 	}
 	words := x.textQuery(pq)
-	if words == nil {
-		return nil, nil
+	fields := hits[0].Fields == nil
+	if words == nil && !fields {
+		return hits, nil
 	}
 	ids := make([]string, len(hits))
 	for i, h := range hits {
 		ids[i] = h.ID
 	}
-	q := query.NewBooleanQuery([]query.Query{query.NewDocIDQuery(ids)}, []query.Query{words}, nil)
-	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
-	req.IncludeLocations = true
+	var should []query.Query
+	if words != nil {
+		should = append(should, words)
+	}
+	req := bleve.NewSearchRequestOptions(query.NewBooleanQuery([]query.Query{query.NewDocIDQuery(ids)}, should, nil), len(ids), 0, false)
+	req.IncludeLocations = words != nil
+	if fields {
+		req.Fields = storedFields
+	}
 	res, err := x.bi.SearchInContext(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("search: snippets: %w", err)
+		return nil, fmt.Errorf("search: page details: %w", err)
 	}
-	out := make(map[string]bsearch.FieldTermLocationMap, len(res.Hits))
+	byID := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
 	for _, h := range res.Hits {
-		out[h.ID] = h.Locations
+		byID[h.ID] = h
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		d := byID[h.ID]
+		if d == nil {
+			continue // deleted since the first pass
+		}
+		h.Locations = d.Locations
+		if fields {
+			h.Fields = d.Fields
+		}
+		out = append(out, h)
 	}
 	return out, nil
 }

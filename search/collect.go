@@ -1,0 +1,204 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// collection watches every hit of one search as bleve collects it, before its top-N
+// collector: to count the facets (facets.go) and to pick a relevance page (byScore). It is used once: pass its context to SearchInContext.
+type collection struct {
+	facets bool     // count the facet values of the hits
+	top    *byScore // if not nil, picks a relevance page
+	counts map[string]uint64
+	done   bool
+}
+
+// context returns ctx carrying the document match handler that watches the hits.
+func (c *collection) context(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bsearch.MakeDocumentMatchHandlerKey, bsearch.MakeDocumentMatchHandler(c.handler))
+}
+
+// handler wraps bleve's top-N handler. With facets, every hit is also added to its
+// segment's list, and when collection ends (a nil hit) the facet values are counted
+// while the snapshot the hits came from is still open.
+func (c *collection) handler(sctx *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
+	next, loadID, err := collector.MakeTopNDocumentMatchHandler(sctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !c.facets {
+		return func(d *bsearch.DocumentMatch) error {
+			if d == nil {
+				if c.top != nil {
+					if err := c.top.finish(sctx.IndexReader); err != nil {
+						return err
+					}
+				}
+				c.done = true
+			} else if c.top != nil {
+				c.top.add(binary.BigEndian.Uint64(d.IndexInternalID), d.Score)
+			}
+			return next(d)
+		}, loadID, nil
+	}
+	snap, ok := sctx.IndexReader.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, false, errNotScorch
+	}
+	segs := snap.Segments()
+	// ends[i] is the first internal id after segment i.
+	ends := make([]uint64, len(segs))
+	var running uint64
+	for i, s := range segs {
+		running += s.Segment().Count()
+		ends[i] = running
+	}
+	hits := make([][]uint32, len(segs))
+	cur := 0
+	return func(d *bsearch.DocumentMatch) error {
+		if d == nil {
+			counts, err := countFacets(snap, segs, hits)
+			if err != nil {
+				return err
+			}
+			if c.top != nil {
+				if err := c.top.finish(sctx.IndexReader); err != nil {
+					return err
+				}
+			}
+			c.counts, c.done = counts, true
+			return next(nil)
+		}
+		if len(d.IndexInternalID) != 8 {
+			return fmt.Errorf("search: facets: internal id of %d bytes", len(d.IndexInternalID))
+		}
+		id := binary.BigEndian.Uint64(d.IndexInternalID)
+		if c.top != nil {
+			c.top.add(id, d.Score)
+		}
+		// Hits come in increasing id order; a search is made only if one does not.
+		if cur >= len(ends) || id >= ends[cur] || (cur > 0 && id < ends[cur-1]) {
+			cur = sort.Search(len(ends), func(i int) bool { return ends[i] > id })
+			if cur == len(ends) {
+				return fmt.Errorf("search: facets: internal id %d beyond the snapshot's %d documents", id, running)
+			}
+		}
+		start := uint64(0)
+		if cur > 0 {
+			start = ends[cur-1]
+		}
+		hits[cur] = append(hits[cur], uint32(id-start))
+		return next(d)
+	}, loadID, nil
+}
+
+// byScore picks the page of a relevance search: the hits from offset to offset+limit
+// in the order of score, then message id, newest first. bleve's own collector would
+// read the id key of every hit to break ties; byScore keeps, as the hits go by, only
+// those that may still be among the offset+limit best (a min-heap holds the best
+// scores so far; a score below its least can no longer make it, since that least
+// only grows), and reads the id key of those alone at the end.
+type byScore struct {
+	offset, limit int
+	top           []float64 // min-heap of the offset+limit best scores so far
+	contenders    []contender
+	page          []contender // the result, in order
+}
+
+type contender struct {
+	id    uint64 // bleve internal id
+	score float64
+	key   string // fieldIDKey
+}
+
+func newByScore(offset, limit int) *byScore {
+	return &byScore{offset: offset, limit: limit, top: make([]float64, 0, offset+limit)}
+}
+
+func (b *byScore) add(id uint64, s float64) {
+	k := b.offset + b.limit
+	if len(b.top) < k {
+		b.contenders = append(b.contenders, contender{id: id, score: s})
+		b.top = append(b.top, s)
+		for i := len(b.top) - 1; i > 0; { // sift up
+			p := (i - 1) / 2
+			if b.top[p] <= b.top[i] {
+				break
+			}
+			b.top[p], b.top[i] = b.top[i], b.top[p]
+			i = p
+		}
+		return
+	}
+	if s < b.top[0] {
+		return
+	}
+	b.contenders = append(b.contenders, contender{id: id, score: s})
+	if s == b.top[0] {
+		return
+	}
+	b.top[0] = s
+	for i := 0; ; { // sift down
+		l, m := 2*i+1, i
+		if l < len(b.top) && b.top[l] < b.top[m] {
+			m = l
+		}
+		if l+1 < len(b.top) && b.top[l+1] < b.top[m] {
+			m = l + 1
+		}
+		if m == i {
+			break
+		}
+		b.top[m], b.top[i] = b.top[i], b.top[m]
+		i = m
+	}
+}
+
+// finish reads the id keys of the contenders still in the running and cuts the page.
+func (b *byScore) finish(r index.IndexReader) error {
+	least := math.Inf(-1)
+	if len(b.top) == b.offset+b.limit && len(b.top) > 0 {
+		least = b.top[0]
+	}
+	in := b.contenders[:0]
+	for _, c := range b.contenders {
+		if c.score >= least {
+			in = append(in, c)
+		}
+	}
+	dv, err := r.DocValueReader([]string{fieldIDKey})
+	if err != nil {
+		return fmt.Errorf("search: relevance order: %w", err)
+	}
+	var buf [8]byte
+	for i := range in {
+		binary.BigEndian.PutUint64(buf[:], in[i].id)
+		err := dv.VisitDocValues(buf[:], func(_ string, term []byte) { in[i].key = string(term) })
+		if err != nil {
+			return fmt.Errorf("search: relevance order: %w", err)
+		}
+	}
+	slices.SortFunc(in, func(x, y contender) int {
+		if c := cmp.Compare(y.score, x.score); c != 0 {
+			return c
+		}
+		return strings.Compare(y.key, x.key)
+	})
+	if b.offset < len(in) {
+		b.page = in[b.offset:min(len(in), b.offset+b.limit)]
+	}
+	b.contenders = nil
+	return nil
+}
