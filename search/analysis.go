@@ -8,6 +8,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
+	"github.com/blevesearch/bleve/v2/analysis/token/edgengram"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
@@ -25,6 +26,17 @@ const (
 	// AnalyzerPlain: lower case and accent folding only, for names and text in other
 	// languages.
 	AnalyzerPlain = "frontdesk_plain"
+	// AnalyzerPrefix: AnalyzerPlain, then every prefix of each token up to prefixMax
+	// characters, so that a name or an email typed in part is looked up as one term
+	// rather than expanded to every term it begins.
+	AnalyzerPrefix = "frontdesk_prefix"
+)
+
+// edgeName is the token filter of AnalyzerPrefix; prefixMax is the longest prefix it
+// indexes (a longer typed word is looked up by its first prefixMax characters).
+const (
+	edgeName  = "frontdesk_edge"
+	prefixMax = 20
 )
 
 // foldName is the token filter that removes accents (é→e, ç→c, œ→oe) from each token.
@@ -78,6 +90,11 @@ func addAnalyzers(m *mapping.IndexMappingImpl) error {
 		{AnalyzerFrench, []string{lowercase.Name, fr.ElisionName, fr.StopName, foldName, fr.LightStemmerName}},
 		{AnalyzerEnglish, []string{en.PossessiveName, lowercase.Name, en.StopName, foldName, porter.Name}},
 		{AnalyzerPlain, []string{lowercase.Name, foldName}},
+		{AnalyzerPrefix, []string{lowercase.Name, foldName, edgeName}},
+	}
+	err := m.AddCustomTokenFilter(edgeName, map[string]any{"type": edgengram.Name, "min": 1.0, "max": float64(prefixMax)})
+	if err != nil {
+		return fmt.Errorf("search: token filter %s: %w", edgeName, err)
 	}
 	for _, d := range defs {
 		filters := make([]any, len(d.filters))

@@ -179,8 +179,9 @@ func (x *Index) stopWord(w string) bool {
 	return len(x.analyze(AnalyzerFrench, w)) == 0 || len(x.analyze(AnalyzerEnglish, w)) == 0
 }
 
-// identityQuery looks for v as the start of a contact's name words, email address or
-// email parts, or phone number.
+// identityQuery looks for v as a contact's email address, as the start of their
+// phone number, or as the starts of their name words and email parts ("lucas.d",
+// "Dur", "jean-p"): every word of v must begin one of them.
 func (x *Index) identityQuery(v string, phone bool) query.Query {
 	var qs []query.Query
 	if phone {
@@ -188,35 +189,23 @@ func (x *Index) identityQuery(v string, phone bool) query.Query {
 			qs = append(qs, prefix(fieldPhone, d))
 		}
 	}
-	if strings.ContainsAny(v, "@.") {
-		qs = append(qs, prefix(fieldEmail, strings.ToLower(v)))
+	if strings.Contains(v, "@") {
+		qs = append(qs, termQuery(fieldEmail, strings.ToLower(v)))
 	}
-	if name := x.prefixes(fieldName, v); name != nil {
-		qs = append(qs, name)
-	}
-	if parts := x.prefixes(fieldIdent, splitAlnum(strings.ToLower(v))); parts != nil {
-		qs = append(qs, parts)
+	if words := x.analyze(AnalyzerPlain, splitAlnum(v)); len(words) > 0 {
+		ws := make([]query.Query, 0, len(words))
+		for _, w := range words {
+			if r := []rune(w); len(r) > prefixMax {
+				w = string(r[:prefixMax])
+			}
+			ws = append(ws, termQuery(fieldPrefix, w))
+		}
+		qs = append(qs, query.NewConjunctionQuery(ws))
 	}
 	if len(qs) == 0 {
 		return nil
 	}
 	return anyQuery(qs)
-}
-
-// prefixes requires every folded word of v to start a word of field.
-func (x *Index) prefixes(field, v string) query.Query {
-	terms := x.analyze(AnalyzerPlain, v)
-	if len(terms) == 0 {
-		return nil
-	}
-	qs := make([]query.Query, 0, len(terms))
-	for _, t := range terms {
-		qs = append(qs, prefix(field, t))
-	}
-	if len(qs) == 1 {
-		return qs[0]
-	}
-	return query.NewConjunctionQuery(qs)
 }
 
 // phraseQuery looks for a phrase in every text field and in contact names.

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,7 +88,9 @@ func NewDocument(m inbox.Message, c inbox.Conversation, ct inbox.Contact, defaul
 	}
 	if len(emails) > 0 {
 		d[fieldEmail] = emails
-		d[fieldIdent] = strings.Join(idents, " ")
+	}
+	if words := slices.Concat(names, idents); len(words) > 0 {
+		d[fieldPrefix] = strings.Join(words, " ")
 	}
 	if len(phones) > 0 {
 		d[fieldPhone] = phones

@@ -28,7 +28,7 @@ const (
 	fieldTextLang     = "text_lang" // keyword: fr, en or other: which text field holds the text
 	fieldName         = "name"      // contact name, plain analyzer
 	fieldEmail        = "email"     // keyword: full lower-case addresses
-	fieldIdent        = "ident"     // email parts, plain analyzer
+	fieldPrefix       = "prefix"    // contact name words and email parts, every prefix of each
 	fieldPhone        = "phone"     // keyword: digit forms of phone numbers
 	fieldSubject      = "subject"   // stored only, for display
 	fieldFacet        = "facet"     // keyword: "field=value" for every facet field, counted at once
@@ -114,7 +114,7 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 		text(subjectFields[l], langAnalyzers[l], false, false)
 	}
 	text(fieldName, AnalyzerPlain, true, false)
-	text(fieldIdent, AnalyzerPlain, false, false)
+	text(fieldPrefix, AnalyzerPrefix, false, false)
 	sub := bleve.NewTextFieldMapping()
 	sub.Index = false
 	sub.Store = true

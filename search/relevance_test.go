@@ -44,6 +44,9 @@ func TestRelevance(t *testing.T) {
 		{"partial email", "marie.dup", []int64{marie.MessageID}},
 		{"email domain part", "from:example", nil}, // every visitor is @example.fr: checked below
 		{"name prefix", "dupo", []int64{marie.MessageID}},
+		{"email typed to one letter of a part", "marie.d", []int64{marie.MessageID}},
+		{"capitals and accents", "MARIÉ.DUP", []int64{marie.MessageID}},
+		{"name words in any order", "dupont mar", []int64{marie.MessageID}},
 		{"name with accent folding", "from:\"marie dupont\"", []int64{marie.MessageID}},
 		{"phone national with spaces", "06 12 34 56 78", []int64{sms.MessageID}},
 		{"phone international with spaces", "+33 6 12 34 56 78", []int64{sms.MessageID}},
