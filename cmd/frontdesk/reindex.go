@@ -25,10 +25,32 @@ func searchPath(cfg config) string {
 	return filepath.Join(cfg.DataDir, cfg.Search.Path)
 }
 
-// openSearch opens the search index of cfg for serving.
-func openSearch(cfg config, st *store.SQLite, log *slog.Logger) (*search.Index, error) {
-	idx, err := search.Open(searchPath(cfg), search.Options{Directory: st, DefaultCountry: cfg.Inbox.DefaultCountryCode,
-		MaxExportRows: cfg.Search.MaxExportRows, Logger: log})
+// openSearch opens the search index of cfg for serving. An index built by another
+// version of the mapping (an upgrade) is rebuilt from the database first.
+func openSearch(ctx context.Context, cfg config, st *store.SQLite, log *slog.Logger) (*search.Index, error) {
+	path := searchPath(cfg)
+	o := search.Options{Directory: st, DefaultCountry: cfg.Inbox.DefaultCountryCode, MaxExportRows: cfg.Search.MaxExportRows, Logger: log}
+	idx, err := search.Open(path, o)
+	if errors.Is(err, search.ErrStale) {
+		total, cerr := st.CountMessages(ctx)
+		if cerr != nil {
+			return nil, cerr
+		}
+		log.Warn("the search index was built by another version of frontdesk: rebuilding it from the database before serving",
+			"path", path, "messages", total)
+		start, last := time.Now(), time.Now()
+		n, rerr := search.Rebuild(ctx, path, st, o, cfg.Search, func(done int) {
+			if time.Since(last) >= 5*time.Second {
+				last = time.Now()
+				log.Info("rebuilding the search index", "done", done, "of", total)
+			}
+		})
+		if rerr != nil {
+			return nil, fmt.Errorf("rebuild the search index: %w", rerr)
+		}
+		log.Info("search index rebuilt", "messages", n, "took", time.Since(start).Round(time.Millisecond))
+		idx, err = search.Open(path, o)
+	}
 	if errors.Is(err, search.ErrLocked) {
 		return nil, fmt.Errorf("%w (another frontdesk serve on this data folder?)", err)
 	}

@@ -78,7 +78,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	var idx *search.Index
 	if !cfg.Search.Disabled {
-		if idx, err = openSearch(cfg, a.store, log); err != nil {
+		if idx, err = openSearch(ctx, cfg, a.store, log); err != nil {
 			return err
 		}
 		defer idx.Close()
