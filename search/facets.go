@@ -22,8 +22,9 @@ import (
 //
 // It reads bleve's scorch index through its exported segment API: a hit's internal id
 // is its segment's offset (the sum of the earlier segments' document counts) plus its
-// number in the segment. TestFacetsMatchBleve holds the counts equal to bleve's own
-// facets, so that an upgrade of bleve that changes this layout fails there.
+// number in the segment. TestFacetsCountEveryHit holds the counts equal to counts
+// made from every hit's document, so that an upgrade of bleve that changes this
+// layout fails there.
 
 // errNotScorch: the index reader is not a scorch snapshot (the only index type Open
 // creates).

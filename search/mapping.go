@@ -62,28 +62,30 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	m.DocValuesDynamic = false
 
 	doc := bleve.NewDocumentStaticMapping()
-	kw := func(name string, store bool) {
+	kw := func(name string, store, docValues bool) {
 		f := bleve.NewKeywordFieldMapping()
 		f.Analyzer = keyword.Name
 		f.Store = store
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
-		f.DocValues = true
+		f.DocValues = docValues
 		doc.AddFieldMappingsAt(name, f)
 	}
-	// Sort keys are keywords, one term per document: numeric and date fields keep a
-	// term per precision step in their doc values, which sorting then reads for every
-	// hit.
 	for _, name := range []string{fieldConversation, fieldKind, fieldChannel, fieldTeam, fieldAssignee,
-		fieldStatus, fieldCategory, fieldLanguage, fieldContact, fieldTextLang, fieldIDKey, fieldDateKey} {
-		kw(name, true)
+		fieldStatus, fieldCategory, fieldLanguage, fieldContact, fieldTextLang} {
+		kw(name, true, false)
 	}
+	// The sort keys are the only fields with doc values (what bleve sorts by). They
+	// are keywords, one term per document: numeric and date fields keep a term per
+	// precision step in their doc values.
+	kw(fieldIDKey, true, true)
+	kw(fieldDateKey, true, true)
 	for _, name := range []string{fieldAuthor, fieldTags, fieldEmail, fieldPhone} {
-		kw(name, false)
+		kw(name, false, false)
 	}
-	// Facets are counted from one multi-valued field rather than eight: counting reads
-	// the doc values of every hit, and one field is one read instead of eight.
-	kw(fieldFacet, false)
+	// Facets are counted from one multi-valued field rather than eight: one postings
+	// list per value to intersect with the hits (facets.go).
+	kw(fieldFacet, false, false)
 	num := func(name string, store bool) {
 		f := bleve.NewNumericFieldMapping()
 		f.Store = store
