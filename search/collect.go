@@ -48,7 +48,11 @@ func (c *collection) handler(sctx *bsearch.SearchContext) (bsearch.DocumentMatch
 				}
 				c.done = true
 			} else if c.top != nil {
-				c.top.add(binary.BigEndian.Uint64(d.IndexInternalID), d.Score)
+				id, err := internalID(d)
+				if err != nil {
+					return err
+				}
+				c.top.add(id, d.Score)
 			}
 			return next(d)
 		}, loadID, nil
@@ -81,10 +85,10 @@ func (c *collection) handler(sctx *bsearch.SearchContext) (bsearch.DocumentMatch
 			c.counts, c.done = counts, true
 			return next(nil)
 		}
-		if len(d.IndexInternalID) != 8 {
-			return fmt.Errorf("search: facets: internal id of %d bytes", len(d.IndexInternalID))
+		id, err := internalID(d)
+		if err != nil {
+			return err
 		}
-		id := binary.BigEndian.Uint64(d.IndexInternalID)
 		if c.top != nil {
 			c.top.add(id, d.Score)
 		}
@@ -102,6 +106,14 @@ func (c *collection) handler(sctx *bsearch.SearchContext) (bsearch.DocumentMatch
 		hits[cur] = append(hits[cur], uint32(id-start))
 		return next(d)
 	}, loadID, nil
+}
+
+// internalID reads a hit's scorch document number.
+func internalID(d *bsearch.DocumentMatch) (uint64, error) {
+	if len(d.IndexInternalID) != 8 {
+		return 0, fmt.Errorf("search: internal id of %d bytes", len(d.IndexInternalID))
+	}
+	return binary.BigEndian.Uint64(d.IndexInternalID), nil
 }
 
 // byScore picks the page of a relevance search: the hits from offset to offset+limit

@@ -109,7 +109,7 @@ func benchPipeline(ctx context.Context, e *env, args []string) error {
 	time.Sleep(1100 * time.Millisecond) // one more scrape after the end
 	stopMon()
 	<-monDone
-	mon.report(e.stdout, loadEnd, *dur)
+	mon.report(e.stdout, loadEnd, *dur, res.requests)
 	return nil
 }
 
@@ -153,6 +153,7 @@ type lagMonitor struct {
 	history  []idAt // last published ID over time, increasing
 	groups   map[string]*groupLag
 	lastSum  int64
+	indexed  float64 // frontdesk_search_documents_indexed_total at the last scrape
 	scrapeOK bool
 }
 
@@ -223,6 +224,10 @@ func (m *lagMonitor) scrape(ctx context.Context) {
 			marks[group] = uint64(value)
 		case "frontdesk_bus_last_id":
 			last = uint64(value)
+		case "frontdesk_search_documents_indexed_total":
+			m.mu.Lock()
+			m.indexed = value
+			m.mu.Unlock()
 		}
 	}
 	if sc.Err() != nil {
@@ -269,7 +274,7 @@ func (m *lagMonitor) scrape(ctx context.Context) {
 
 // parseMetricLine reads `name{group="g"} value` or `name value`.
 func parseMetricLine(line string) (name, group string, value float64, ok bool) {
-	if !strings.HasPrefix(line, "frontdesk_bus_") {
+	if !strings.HasPrefix(line, "frontdesk_bus_") && !strings.HasPrefix(line, "frontdesk_search_documents_indexed_total") {
 		return "", "", 0, false
 	}
 	f := strings.Fields(line)
@@ -294,7 +299,9 @@ func parseMetricLine(line string) (name, group string, value float64, ok bool) {
 	return name, group, v, true
 }
 
-func (m *lagMonitor) report(w io.Writer, loadEnd time.Time, d time.Duration) {
+// report prints each group's lag, then what was published and indexed for the
+// ingested messages.
+func (m *lagMonitor) report(w io.Writer, loadEnd time.Time, d time.Duration, ingested int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	names := make([]string, 0, len(m.groups))
@@ -317,5 +324,8 @@ func (m *lagMonitor) report(w io.Writer, loadEnd time.Time, d time.Duration) {
 	if n := len(m.history); n > 1 {
 		fmt.Fprintf(w, "events published: %d (%.0f/s over the load)\n", m.history[n-1].id-m.history[0].id,
 			float64(m.history[n-1].id-m.history[0].id)/d.Seconds())
+	}
+	if ingested > 0 {
+		fmt.Fprintf(w, "search documents written: %.0f (%.2f per message ingested)\n", m.indexed, m.indexed/float64(ingested))
 	}
 }
