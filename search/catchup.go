@@ -31,6 +31,7 @@ const catchUpPage = 200
 
 func (x *Indexer) indexSince(ctx context.Context, since time.Time, progress Progress) (int, error) {
 	started := x.now().UTC()
+	clear(x.uniform.byConv) // what it rewrites is no longer known uniform
 	var after *inbox.Cursor
 	total := 0
 	docs := map[string]Document{}
@@ -53,7 +54,7 @@ func (x *Indexer) indexSince(ctx context.Context, since time.Time, progress Prog
 		if err != nil {
 			return total, fmt.Errorf("search: catch up: %w", err)
 		}
-		if err := x.documents(ctx, msgs, docs, &deletes); err != nil {
+		if err := x.documents(ctx, msgs, docs, &deletes, nil); err != nil {
 			return total, err
 		}
 		if len(docs) >= x.cfg.BatchSize {

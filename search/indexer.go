@@ -46,6 +46,8 @@ type Indexer struct {
 	log  *slog.Logger
 	obs  Observer
 	now  func() time.Time
+	// uniform remembers the conversations whose documents all carry one state.
+	uniform *uniformStates
 }
 
 // IndexerOption changes an Indexer at construction.
@@ -63,7 +65,7 @@ func NewIndexer(idx *Index, src Source, bus Bus, cfg Config, name string, logger
 		logger = slog.New(slog.DiscardHandler)
 	}
 	x := &Indexer{idx: idx, src: src, bus: bus, cfg: cfg.WithDefaults(), name: name,
-		log: logger.With("component", "search.indexer"), now: time.Now}
+		log: logger.With("component", "search.indexer"), now: time.Now, uniform: newUniformStates(idx.defaultCountry)}
 	for _, o := range opts {
 		o(x)
 	}
@@ -209,8 +211,13 @@ func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery) (int, error
 				x.log.Error("undecodable event skipped", "entry", d.ID, "type", d.Type, "err", err)
 				continue
 			}
-			if d.Type == inbox.TopicConversationUpdated && reindexes(e.Changed) {
+			switch {
+			case d.Type == inbox.TopicConversationCreated:
+				// Indexed whole (it has a message or two), so that its documents are
+				// known to carry one state.
 				plan.conversation(e.ConversationID)
+			case reindexes(e.Changed):
+				plan.updated = append(plan.updated, e.ConversationID)
 			}
 			cp.Time = later(cp.Time, e.At)
 		case inbox.TopicContactErased:
@@ -228,7 +235,11 @@ func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery) (int, error
 			return 0, err
 		}
 	}
-	docs, deletes, err := x.build(ctx, plan)
+	if err := x.keepUniform(ctx, &plan); err != nil {
+		return 0, err
+	}
+	states := map[int64]uint64{}
+	docs, deletes, err := x.build(ctx, plan, states)
 	if err != nil {
 		return 0, err
 	}
@@ -239,6 +250,7 @@ func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery) (int, error
 	if err := x.idx.write(docs, deletes, cpp); err != nil {
 		return 0, err
 	}
+	x.uniform.written(states, plan.convSeen)
 	return len(docs), nil
 }
 
@@ -267,8 +279,38 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
+// keepUniform decides which updated conversations of p to reindex: not those whose
+// documents all carry the state the store holds now.
+func (x *Indexer) keepUniform(ctx context.Context, p *plan) error {
+	var ask []int64
+	for _, id := range p.updated {
+		switch {
+		case p.convSeen[id]:
+		case x.uniform.known(id):
+			ask = append(ask, id)
+		default:
+			p.conversation(id)
+		}
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	convs, contacts, err := x.read(ctx, ask)
+	if err != nil {
+		return err
+	}
+	for _, id := range ask {
+		if c, ok := convs[id]; ok && x.uniform.same(id, x.uniform.hash(c, contacts[c.ContactID])) {
+			continue
+		}
+		p.conversation(id)
+	}
+	return nil
+}
+
 // plan is what one batch must reindex.
 type plan struct {
+	updated  []int64 // conversations updated: reindexed unless their documents are current
 	convs    []int64 // every message of these conversations
 	convSeen map[int64]bool
 	msgs     []int64
@@ -298,7 +340,9 @@ func (p *plan) message(id int64) {
 
 // build reads what plan names from the store and makes the documents; messages or
 // conversations that no longer exist become deletions.
-func (x *Indexer) build(ctx context.Context, p plan) (map[string]Document, []string, error) {
+// states, if not nil, gets the state (uniformStates.hash) each conversation's documents
+// were written from.
+func (x *Indexer) build(ctx context.Context, p plan, states map[int64]uint64) (map[string]Document, []string, error) {
 	docs := map[string]Document{}
 	var deletes []string
 	var msgs []inbox.Message
@@ -368,24 +412,47 @@ func (x *Indexer) build(ctx context.Context, p plan) (map[string]Document, []str
 			deletes = append(deletes, docID(id))
 		}
 	}
-	if err := x.documents(ctx, msgs, docs, &deletes); err != nil {
+	if err := x.documents(ctx, msgs, docs, &deletes, states); err != nil {
 		return nil, nil, err
 	}
 	return docs, deletes, nil
 }
 
 // documents makes the documents of msgs into docs, reading their conversations and
-// contacts; messages whose conversation is gone are deleted.
-func (x *Indexer) documents(ctx context.Context, msgs []inbox.Message, docs map[string]Document, deletes *[]string) error {
+// contacts; messages whose conversation is gone are deleted. states, if not nil, gets
+// the state each conversation's documents were made from.
+func (x *Indexer) documents(ctx context.Context, msgs []inbox.Message, docs map[string]Document, deletes *[]string, states map[int64]uint64) error {
 	convIDs := map[int64]bool{}
 	for _, m := range msgs {
 		convIDs[m.ConversationID] = true
 	}
+	convs, contacts, err := x.read(ctx, keys(convIDs))
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		c, ok := convs[m.ConversationID]
+		if !ok {
+			*deletes = append(*deletes, docID(m.ID))
+			continue
+		}
+		docs[docID(m.ID)] = NewDocument(m, c, contacts[c.ContactID], x.idx.defaultCountry)
+	}
+	if states != nil {
+		for id, c := range convs {
+			states[id] = x.uniform.hash(c, contacts[c.ContactID])
+		}
+	}
+	return nil
+}
+
+// read reads conversations ids (those that still exist) and their contacts.
+func (x *Indexer) read(ctx context.Context, ids []int64) (map[int64]inbox.Conversation, map[int64]inbox.Contact, error) {
 	convs := map[int64]inbox.Conversation{}
-	for part := range chunks(keys(convIDs), inbox.MaxBulkIDs) {
+	for part := range chunks(ids, inbox.MaxBulkIDs) {
 		cs, err := x.src.ConversationsByID(ctx, part)
 		if err != nil {
-			return fmt.Errorf("search: read conversations: %w", err)
+			return nil, nil, fmt.Errorf("search: read conversations: %w", err)
 		}
 		for _, c := range cs {
 			convs[c.ID] = c
@@ -399,21 +466,13 @@ func (x *Indexer) documents(ctx context.Context, msgs []inbox.Message, docs map[
 	for part := range chunks(keys(contactIDs), inbox.MaxBulkIDs) {
 		cs, err := x.src.ContactsByID(ctx, part)
 		if err != nil {
-			return fmt.Errorf("search: read contacts: %w", err)
+			return nil, nil, fmt.Errorf("search: read contacts: %w", err)
 		}
 		for _, c := range cs {
 			contacts[c.ID] = c
 		}
 	}
-	for _, m := range msgs {
-		c, ok := convs[m.ConversationID]
-		if !ok {
-			*deletes = append(*deletes, docID(m.ID))
-			continue
-		}
-		docs[docID(m.ID)] = NewDocument(m, c, contacts[c.ContactID], x.idx.defaultCountry)
-	}
-	return nil
+	return convs, contacts, nil
 }
 
 func keys(m map[int64]bool) []int64 {
