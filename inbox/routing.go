@@ -236,7 +236,8 @@ func capList(l []string) []string {
 type RoutingInput struct {
 	Conversation Conversation
 	Contact      Contact
-	// Message is the newest inbound message.
+	// Message is the inbound message that arrived last (the highest id), whatever
+	// its date: the one the router has yet to route when State.MessageID is lower.
 	Message Message
 	// State is the routing state; its ConversationID is 0 before the first routing.
 	State RoutingState

@@ -19,7 +19,7 @@ type RoutingReader interface {
 	// LastAgentOfContact returns the last agent assigned to another conversation of the
 	// contact (0 when none).
 	LastAgentOfContact(ctx context.Context, contactID, exceptConversationID int64) (int64, error)
-	// LatestInbound returns the conversation's newest inbound message.
+	// LatestInbound returns the conversation's inbound message that arrived last.
 	LatestInbound(ctx context.Context, conversationID int64) (Message, error)
 	Handoff(ctx context.Context, id int64) (Handoff, error)
 	// Handoffs returns the handoffs matching q, newest first.

@@ -127,6 +127,9 @@ func benchWebchat(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%-28s workers caught up with the burst in %.1fs\n", "", waited.Seconds())
+	if docs, err := metricValue(ctx, base, "frontdesk_search_documents_indexed_total"); err == nil && len(lat) > 0 {
+		fmt.Fprintf(e.stdout, "%-28s %.0f search documents written (%.2f per visitor message)\n", "", docs, docs/float64(len(lat)))
+	}
 
 	// 1b. Visitor to agent: 1,000 messages/s from 50 visitors; time from the visitor's
 	// send to each of the 20 agents' sockets receiving the message's event.
@@ -536,6 +539,26 @@ func waitDrained(ctx context.Context, base string, limit time.Duration) (time.Du
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// metricValue reads one unlabelled metric of the hub's /metrics.
+func metricValue(ctx context.Context, base, name string) (float64, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == name {
+			return strconv.ParseFloat(f[1], 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("metric %s not found", name)
 }
 
 // busBacklog sums frontdesk_bus_lag and frontdesk_bus_pending over the groups.

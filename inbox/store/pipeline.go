@@ -11,7 +11,10 @@ import (
 )
 
 // routingInputQuery reads a conversation with its contact, the contact's identities (as
-// a JSON array of [kind, value, name]), the newest inbound message, the routing state
+// a JSON array of [kind, value, name]), the inbound message that arrived last (the
+// highest id: a walk back along the (conversation_id, id) index that stops at the first
+// inbound row, where ordering by date sorted every message of the conversation, which
+// grew with long chats), the routing state
 // and the previous agent in one statement; the message and state columns are
 // coalesced, since either may be missing.
 const routingInputQuery = `SELECT c.id, c.channel, c.account, c.thread_key, c.contact_id, c.subject, c.status, c.priority,
@@ -37,7 +40,7 @@ const routingInputQuery = `SELECT c.id, c.channel, c.account, c.thread_key, c.co
 FROM conversations c
 JOIN contacts ct ON ct.id = c.contact_id
 LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = c.id AND kind = 'in'
-	ORDER BY created_at DESC, id DESC LIMIT 1)
+	ORDER BY id DESC LIMIT 1)
 LEFT JOIN routing_state rs ON rs.conversation_id = c.id
 WHERE c.id = ?`
 

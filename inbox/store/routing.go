@@ -118,7 +118,7 @@ func (s *SQLite) LastAgentOfContact(ctx context.Context, contactID, except int64
 
 // LatestInbound implements inbox.RoutingReader.
 func (s *SQLite) LatestInbound(ctx context.Context, convID int64) (inbox.Message, error) {
-	m, err := getMessage(ctx, s.q(), `conversation_id = ? AND kind = 'in' ORDER BY created_at DESC, id DESC LIMIT 1`, convID)
+	m, err := getMessage(ctx, s.q(), `conversation_id = ? AND kind = 'in' ORDER BY id DESC LIMIT 1`, convID)
 	return m, wrap(err, "latest inbound message of %d", convID)
 }
 

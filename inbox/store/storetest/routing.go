@@ -154,6 +154,18 @@ func testLastAgent(t *testing.T, s inbox.Store) {
 	if m, err := s.LatestInbound(ctx, c1.ID); err != nil || m.Text != "b" {
 		t.Errorf("LatestInbound() = %q, %v, want the second inbound message", m.Text, err)
 	}
+	// A message dated earlier that arrives last (a mailbox backfill) is the latest to
+	// arrive, the one the router has yet to route.
+	write(t, s, func(ctx context.Context, tx inbox.Tx) error {
+		m := inbox.Message{ConversationID: c1.ID, Kind: inbox.KindIn, Channel: channels.Email, Text: "old", CreatedAt: t0.Add(-time.Hour)}
+		return tx.CreateMessage(ctx, &m)
+	})
+	if m, err := s.LatestInbound(ctx, c1.ID); err != nil || m.Text != "old" {
+		t.Errorf("LatestInbound() = %q, %v, want the message that arrived last", m.Text, err)
+	}
+	if in, err := s.RoutingInput(ctx, c1.ID); err != nil || in.Message.Text != "old" {
+		t.Errorf("RoutingInput().Message = %q, %v, want the message that arrived last", in.Message.Text, err)
+	}
 }
 
 func testSLAEvents(t *testing.T, s inbox.Store) {
