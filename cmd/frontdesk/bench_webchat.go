@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -122,6 +123,9 @@ func benchWebchat(ctx context.Context, e *env, args []string) error {
 
 	// The burst left work to the workers (router, search indexer): latencies are
 	// measured once they have caught up, as a desk would after a rush.
+	if left, err := groupBacklogs(ctx, base); err == nil {
+		fmt.Fprintf(e.stdout, "%-28s events left at the end of the burst: %s\n", "", left)
+	}
 	waited, err := waitDrained(ctx, base, 2*time.Minute)
 	if err != nil {
 		return err
@@ -559,6 +563,33 @@ func metricValue(ctx context.Context, base, name string) (float64, error) {
 		return 0, err
 	}
 	return 0, fmt.Errorf("metric %s not found", name)
+}
+
+// groupBacklogs lists each consumer group's lag plus pending events, "router 812,
+// indexer 0, …".
+func groupBacklogs(ctx context.Context, base string) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	left := map[string]int64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, group, v, ok := parseMetricLine(sc.Text())
+		if ok && group != "" && (name == "frontdesk_bus_lag" || name == "frontdesk_bus_pending") {
+			left[group] += int64(v)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, g := range slices.Sorted(maps.Keys(left)) {
+		parts = append(parts, fmt.Sprintf("%s %d", g, left[g]))
+	}
+	return strings.Join(parts, ", "), nil
 }
 
 // busBacklog sums frontdesk_bus_lag and frontdesk_bus_pending over the groups.
