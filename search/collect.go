@@ -17,7 +17,8 @@ import (
 )
 
 // collection watches every hit of one search as bleve collects it, before its top-N
-// collector: to count the facets (facets.go) and to pick a relevance page (byScore). It is used once: pass its context to SearchInContext.
+// collector: to count the facets (facets.go) and to pick a relevance page (byScore).
+// It is used once: pass its context to SearchInContext.
 type collection struct {
 	facets bool     // count the facet values of the hits
 	top    *byScore // if not nil, picks a relevance page
@@ -156,6 +157,11 @@ func (b *byScore) add(id uint64, s float64) {
 	}
 	if s < b.top[0] {
 		return
+	}
+	if len(b.contenders) >= 4*k+1024 {
+		// Scores rising as the hits go by would keep every hit: drop those the
+		// heap has left behind since they came.
+		b.contenders = slices.DeleteFunc(b.contenders, func(c contender) bool { return c.score < b.top[0] })
 	}
 	b.contenders = append(b.contenders, contender{id: id, score: s})
 	if s == b.top[0] {

@@ -234,3 +234,24 @@ func TestByScoreKeepsContenders(t *testing.T) {
 		}
 	}
 }
+
+// TestByScoreBoundsContenders: with scores rising as the hits go by, the contenders
+// kept stay bounded and the best are all there.
+func TestByScoreBoundsContenders(t *testing.T) {
+	b := newByScore(10, 10)
+	for i := range 100000 {
+		b.add(uint64(i), float64(i))
+	}
+	if n := len(b.contenders); n > 4*20+1024+1 {
+		t.Fatalf("%d contenders kept for a page of 20 after 100,000 rising scores", n)
+	}
+	kept := map[uint64]bool{}
+	for _, c := range b.contenders {
+		kept[c.id] = true
+	}
+	for i := 100000 - 20; i < 100000; i++ {
+		if !kept[uint64(i)] {
+			t.Fatalf("hit %d (among the 20 best) dropped", i)
+		}
+	}
+}
