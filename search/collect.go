@@ -127,6 +127,7 @@ type byScore struct {
 	offset, limit int
 	top           []float64 // min-heap of the offset+limit best scores so far
 	contenders    []contender
+	compactAt     int         // len(contenders) that calls for a clean-up
 	page          []contender // the result, in order
 }
 
@@ -137,7 +138,7 @@ type contender struct {
 }
 
 func newByScore(offset, limit int) *byScore {
-	return &byScore{offset: offset, limit: limit, top: make([]float64, 0, offset+limit)}
+	return &byScore{offset: offset, limit: limit, top: make([]float64, 0, offset+limit), compactAt: 4*(offset+limit) + 1024}
 }
 
 func (b *byScore) add(id uint64, s float64) {
@@ -158,10 +159,13 @@ func (b *byScore) add(id uint64, s float64) {
 	if s < b.top[0] {
 		return
 	}
-	if len(b.contenders) >= 4*k+1024 {
-		// Scores rising as the hits go by would keep every hit: drop those the
-		// heap has left behind since they came.
+	if len(b.contenders) >= b.compactAt {
+		// Scores rising as the hits go by would keep every hit: drop those the heap
+		// has left behind since they came. Hits tied with its least all stay (their
+		// id keys decide), so the next clean-up waits for twice as many: the work
+		// stays linear in the hits.
 		b.contenders = slices.DeleteFunc(b.contenders, func(c contender) bool { return c.score < b.top[0] })
+		b.compactAt = max(4*k+1024, 2*len(b.contenders))
 	}
 	b.contenders = append(b.contenders, contender{id: id, score: s})
 	if s == b.top[0] {

@@ -89,7 +89,13 @@ func NewDocument(m inbox.Message, c inbox.Conversation, ct inbox.Contact, defaul
 	if len(emails) > 0 {
 		d[fieldEmail] = emails
 	}
-	if words := slices.Concat(names, idents); len(words) > 0 {
+	// Names are split like addresses ("N'Diaye" is n diaye, "J.R." j r), as the
+	// query side splits what is typed.
+	var nameParts []string
+	for _, n := range names {
+		nameParts = append(nameParts, splitAlnum(n))
+	}
+	if words := slices.Concat(nameParts, idents); len(words) > 0 {
 		d[fieldPrefix] = strings.Join(words, " ")
 	}
 	if len(phones) > 0 {

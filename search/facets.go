@@ -69,15 +69,21 @@ func countFacets(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot, hit
 	return counts, nil
 }
 
-// facetTerms lists the terms of fieldFacet in the snapshot, at most facetValuesCap.
+// facetTerms lists the terms of fieldFacet in the snapshot: all of them, or, past
+// facetValuesCap, the commonest in the whole index (every channel, status, team and
+// agent is far commoner than the rarest of thousands of tags).
 func facetTerms(snap *scorch.IndexSnapshot) ([][]byte, error) {
 	fd, err := snap.FieldDict(fieldFacet)
 	if err != nil {
 		return nil, fmt.Errorf("search: facets: %w", err)
 	}
 	defer fd.Close()
-	var terms [][]byte
-	for len(terms) < facetValuesCap {
+	type entry struct {
+		term  []byte
+		count uint64
+	}
+	var all []entry
+	for {
 		e, err := fd.Next()
 		if err != nil {
 			return nil, fmt.Errorf("search: facets: %w", err)
@@ -85,7 +91,15 @@ func facetTerms(snap *scorch.IndexSnapshot) ([][]byte, error) {
 		if e == nil {
 			break
 		}
-		terms = append(terms, []byte(e.Term))
+		all = append(all, entry{[]byte(e.Term), e.Count})
+	}
+	if len(all) > facetValuesCap {
+		slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(b.count, a.count) })
+		all = all[:facetValuesCap]
+	}
+	terms := make([][]byte, len(all))
+	for i, e := range all {
+		terms[i] = e.term
 	}
 	return terms, nil
 }

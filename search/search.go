@@ -82,7 +82,7 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		}
 		cur = c
 	}
-	if sort == SortRelevance && cur.Offset+limit > MaxRelevanceDepth {
+	if sort == SortRelevance && cur.Offset > MaxRelevanceDepth-limit { // (no overflow of Offset+limit)
 		return Result{}, invalid("cursor", "relevance pages stop at %d hits: sort by date or refine the search", MaxRelevanceDepth)
 	}
 
@@ -141,7 +141,7 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		pageEnd = hits[len(hits)-1].Sort
 	}
 	if err == nil {
-		hits, err = x.details(ctx, pq, hits)
+		hits, err = x.details(ctx, actor, pq, hits)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -188,8 +188,10 @@ func relevanceHits(top *byScore) (bsearch.DocumentMatchCollection, error) {
 }
 
 // details reads the stored fields of hits that lack them, and where the words of pq
-// are in their text (for the snippets), by one search restricted to those documents.
-func (x *Index) details(ctx context.Context, pq Query, hits bsearch.DocumentMatchCollection) (bsearch.DocumentMatchCollection, error) {
+// are in their text (for the snippets), by one search restricted to those documents
+// and, again, to what actor may see (a document rewritten since the first pass, moved
+// to another team, is left out).
+func (x *Index) details(ctx context.Context, actor inbox.User, pq Query, hits bsearch.DocumentMatchCollection) (bsearch.DocumentMatchCollection, error) {
 	if len(hits) == 0 {
 		return hits, nil
 	}
@@ -206,7 +208,11 @@ func (x *Index) details(ctx context.Context, pq Query, hits bsearch.DocumentMatc
 	if words != nil {
 		should = append(should, words)
 	}
-	req := bleve.NewSearchRequestOptions(query.NewBooleanQuery([]query.Query{query.NewDocIDQuery(ids)}, should, nil), len(ids), 0, false)
+	must := []query.Query{query.NewDocIDQuery(ids)}
+	if v := visibility(actor); v != nil {
+		must = append(must, filterQuery{v})
+	}
+	req := bleve.NewSearchRequestOptions(query.NewBooleanQuery(must, should, nil), len(ids), 0, false)
 	req.IncludeLocations = words != nil
 	if fields {
 		req.Fields = storedFields

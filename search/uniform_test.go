@@ -31,6 +31,24 @@ func (b *batchLog) written() (batches, docs int) {
 	return len(b.docs), docs
 }
 
+// quiet waits until the indexer has acknowledged every event and logged its last
+// batch (it logs a batch just after acknowledging it).
+func quiet(t *testing.T, bus queue.Bus, log *batchLog) {
+	t.Helper()
+	waitFor(t, "the indexer idle", func() bool {
+		st, err := bus.Stats(context.Background(), inbox.Stream, Group)
+		return err == nil && st.Lag == 0 && st.Pending == 0
+	})
+	for last := -1; ; {
+		n, _ := log.written()
+		if n == last {
+			return
+		}
+		last = n
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // publishAfter copies the store's outbox entries after id to bus and returns the last
 // id copied.
 func (e *env) publishAfter(bus queue.Bus, id uint64) uint64 {
@@ -71,6 +89,7 @@ func TestIndexerSkipsUpdatesAlreadyIndexed(t *testing.T) {
 	waitFor(t, "first message indexed", func() bool { _, n := log.written(); return n >= 1 })
 	// The indexer may have read the conversation before or after the team change; the
 	// update event must leave the index right either way.
+	quiet(t, bus, &log)
 	batches, before := log.written()
 	last = e.publishAfter(bus, last)
 	waitFor(t, "team change handled", func() bool { b, _ := log.written(); return b > batches })
@@ -86,12 +105,16 @@ func TestIndexerSkipsUpdatesAlreadyIndexed(t *testing.T) {
 	waitFor(t, "reply and tag indexed", func() bool {
 		return e.search(e.super, Request{Filters: Filters{Tags: []string{"vip"}}}).Total == 2
 	})
+	quiet(t, bus, &log)
 	_, before = log.written()
 	e.patch(r.ConversationID, inbox.Patch{TeamID: ptr(alpha)})
 	e.publishAfter(bus, last)
 	waitFor(t, "move to alpha indexed", func() bool {
 		return e.search(inAlpha, Request{Query: "passeport"}).Total == 1 && e.search(inBravo, Request{}).Total == 0
 	})
+	// The batch is logged after it is acknowledged, a moment after its documents are
+	// searchable.
+	waitFor(t, "the move's batch logged", func() bool { _, after := log.written(); return after-before >= 2 })
 	if _, after := log.written(); after-before != 2 {
 		t.Fatalf("the move to alpha rewrote %d documents, want the conversation's 2", after-before)
 	}
@@ -108,6 +131,7 @@ func TestIndexerSkipsUpdatesAlreadyIndexed(t *testing.T) {
 			again = queue.Message{ID: 1 << 40, Type: rec.Type, Payload: rec.Payload}
 		}
 	}
+	quiet(t, bus, &log)
 	batches, before = log.written()
 	if err := bus.Publish(t.Context(), inbox.Stream, again); err != nil {
 		t.Fatal(err)
