@@ -163,7 +163,11 @@ func (x *Index) wordQuery(w string, phone bool) query.Query {
 	}
 	var qs []query.Query
 	for _, l := range textLangs {
-		qs = append(qs, matchAll(textFields[l], w), matchAll(subjectFields[l], w))
+		for _, f := range []string{textFields[l], subjectFields[l]} {
+			if q := x.allTerms(f, langAnalyzers[l], w); q != nil {
+				qs = append(qs, q)
+			}
+		}
 	}
 	if id := x.identityQuery(w, phone); id != nil {
 		qs = append(qs, id)
@@ -200,7 +204,11 @@ func (x *Index) identityQuery(v string, phone bool) query.Query {
 			}
 			ws = append(ws, termQuery(fieldPrefix, w))
 		}
-		qs = append(qs, query.NewConjunctionQuery(ws))
+		if len(ws) == 1 {
+			qs = append(qs, ws[0])
+		} else {
+			qs = append(qs, query.NewConjunctionQuery(ws))
+		}
 	}
 	if len(qs) == 0 {
 		return nil
@@ -216,6 +224,25 @@ func (x *Index) phraseQuery(p string) query.Query {
 	}
 	qs = append(qs, matchPhrase(fieldName, p))
 	return anyQuery(qs)
+}
+
+// allTerms looks for every term analyzer makes of text in field: one term query when
+// there is one (most words), which bleve can run as a bitmap when nothing is scored,
+// where a match query would wrap it in a conjunction of one; nil when there is none
+// (a stop word of that language).
+func (x *Index) allTerms(field, analyzer, text string) query.Query {
+	terms := x.analyze(analyzer, text)
+	switch len(terms) {
+	case 0:
+		return nil
+	case 1:
+		return termQuery(field, terms[0])
+	}
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		qs[i] = termQuery(field, t)
+	}
+	return query.NewConjunctionQuery(qs)
 }
 
 func matchAll(field, text string) query.Query {

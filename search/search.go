@@ -253,7 +253,9 @@ func (x *Index) textQuery(q Query) query.Query {
 				if c.Phrase {
 					qs = append(qs, matchPhrase(textFields[l], c.Value))
 				} else if !x.stopWord(w) {
-					qs = append(qs, matchAll(textFields[l], w))
+					if q := x.allTerms(textFields[l], langAnalyzers[l], w); q != nil {
+						qs = append(qs, q)
+					}
 				}
 			}
 			if c.Phrase {
