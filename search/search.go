@@ -343,7 +343,13 @@ func (x *Index) compile(ctx context.Context, actor inbox.User, pq Query, f Filte
 	if len(must) == 0 {
 		must = append(must, query.NewMatchAllQuery())
 	}
-	return query.NewBooleanQuery(must, nil, not), nil
+	q := query.NewBooleanQuery(nil, nil, not)
+	if len(must) == 1 {
+		q.Must = must[0] // not a conjunction of one: bleve cannot merge that into bitmaps
+	} else {
+		q.Must = query.NewConjunctionQuery(must)
+	}
+	return q, nil
 }
 
 // scored reports whether a clause's matches are ranked (words, phrases, names and
