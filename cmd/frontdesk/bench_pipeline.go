@@ -199,24 +199,12 @@ func (m *lagMonitor) backlog() int64 {
 }
 
 func (m *lagMonitor) scrape(ctx context.Context) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", m.base+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return
-	}
-	defer resp.Body.Close()
 	now := time.Now()
 	backlog := map[string]int64{}
 	marks := map[string]uint64{}
 	var last uint64
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		name, group, value, ok := parseMetricLine(line)
-		if !ok {
-			continue
-		}
+	indexed := -1.0
+	err := scrapeMetrics(ctx, m.base, func(name, group string, value float64) {
 		switch name {
 		case "frontdesk_bus_lag", "frontdesk_bus_pending":
 			backlog[group] += int64(value)
@@ -225,16 +213,17 @@ func (m *lagMonitor) scrape(ctx context.Context) {
 		case "frontdesk_bus_last_id":
 			last = uint64(value)
 		case "frontdesk_search_documents_indexed_total":
-			m.mu.Lock()
-			m.indexed = value
-			m.mu.Unlock()
+			indexed = value
 		}
-	}
-	if sc.Err() != nil {
+	})
+	if err != nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if indexed >= 0 {
+		m.indexed = indexed
+	}
 	if n := len(m.history); n == 0 || m.history[n-1].id < last {
 		m.history = append(m.history, idAt{now, last})
 	}
@@ -270,6 +259,28 @@ func (m *lagMonitor) scrape(ctx context.Context) {
 	}
 	m.lastSum = sum
 	m.scrapeOK = true
+}
+
+// scrapeMetrics reads the hub's /metrics and calls each with the bus metrics and the
+// search documents written (the lines parseMetricLine reads).
+func scrapeMetrics(ctx context.Context, base string, each func(name, group string, value float64)) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if name, group, value, ok := parseMetricLine(sc.Text()); ok {
+			each(name, group, value)
+		}
+	}
+	return sc.Err()
 }
 
 // parseMetricLine reads `name{group="g"} value` or `name value`.

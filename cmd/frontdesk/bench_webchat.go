@@ -124,7 +124,7 @@ func benchWebchat(ctx context.Context, e *env, args []string) error {
 	// The burst left work to the workers (router, search indexer): latencies are
 	// measured once they have caught up, as a desk would after a rush.
 	if left, err := groupBacklogs(ctx, base); err == nil {
-		fmt.Fprintf(e.stdout, "%-28s events left at the end of the burst: %s\n", "", left)
+		fmt.Fprintf(e.stdout, "%-28s events left at the end of the burst: %s\n", "", backlogText(left))
 	}
 	waited, err := waitDrained(ctx, base, 2*time.Minute)
 	if err != nil {
@@ -547,71 +547,45 @@ func waitDrained(ctx context.Context, base string, limit time.Duration) (time.Du
 
 // metricValue reads one unlabelled metric of the hub's /metrics.
 func metricValue(ctx context.Context, base, name string) (float64, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == name {
-			return strconv.ParseFloat(f[1], 64)
+	var v float64
+	found := false
+	err := scrapeMetrics(ctx, base, func(n, _ string, value float64) {
+		if n == name {
+			v, found = value, true
 		}
+	})
+	if err == nil && !found {
+		err = fmt.Errorf("metric %s not found", name)
 	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("metric %s not found", name)
+	return v, err
 }
 
-// groupBacklogs lists each consumer group's lag plus pending events, "router 812,
-// indexer 0, …".
-func groupBacklogs(ctx context.Context, base string) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
+// groupBacklogs reads each consumer group's lag plus pending events.
+func groupBacklogs(ctx context.Context, base string) (map[string]int64, error) {
 	left := map[string]int64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		name, group, v, ok := parseMetricLine(sc.Text())
-		if ok && group != "" && (name == "frontdesk_bus_lag" || name == "frontdesk_bus_pending") {
+	err := scrapeMetrics(ctx, base, func(name, group string, v float64) {
+		if group != "" && (name == "frontdesk_bus_lag" || name == "frontdesk_bus_pending") {
 			left[group] += int64(v)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", err
-	}
+	})
+	return left, err
+}
+
+// backlogText lists backlogs as "indexer 0, router 812, …".
+func backlogText(left map[string]int64) string {
 	var parts []string
 	for _, g := range slices.Sorted(maps.Keys(left)) {
 		parts = append(parts, fmt.Sprintf("%s %d", g, left[g]))
 	}
-	return strings.Join(parts, ", "), nil
+	return strings.Join(parts, ", ")
 }
 
 // busBacklog sums frontdesk_bus_lag and frontdesk_bus_pending over the groups.
 func busBacklog(ctx context.Context, base string) (int64, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
+	left, err := groupBacklogs(ctx, base)
 	var total int64
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "frontdesk_bus_lag{") && !strings.HasPrefix(line, "frontdesk_bus_pending{") {
-			continue
-		}
-		f := strings.Fields(line)
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err == nil {
-			total += int64(v)
-		}
+	for _, n := range left {
+		total += n
 	}
-	return total, sc.Err()
+	return total, err
 }
