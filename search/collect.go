@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/collector"
 	index "github.com/blevesearch/bleve_index_api"
@@ -31,80 +29,49 @@ func (c *collection) context(ctx context.Context) context.Context {
 	return context.WithValue(ctx, bsearch.MakeDocumentMatchHandlerKey, bsearch.MakeDocumentMatchHandler(c.handler))
 }
 
-// handler wraps bleve's top-N handler. With facets, every hit is also added to its
-// segment's list, and when collection ends (a nil hit) the facet values are counted
-// while the snapshot the hits came from is still open.
+// handler wraps bleve's top-N handler: every hit also goes to the watchers asked for,
+// and when collection ends (a nil hit) they finish while the snapshot the hits came
+// from is still open.
 func (c *collection) handler(sctx *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
 	next, loadID, err := collector.MakeTopNDocumentMatchHandler(sctx)
 	if err != nil {
 		return nil, false, err
 	}
-	if !c.facets {
-		return func(d *bsearch.DocumentMatch) error {
-			if d == nil {
-				if c.top != nil {
-					if err := c.top.finish(sctx.IndexReader); err != nil {
-						return err
-					}
-				}
-				c.done = true
-			} else if c.top != nil {
-				id, err := internalID(d)
-				if err != nil {
-					return err
-				}
-				c.top.add(id, d.Score)
-			}
-			return next(d)
-		}, loadID, nil
+	var fh *facetHits
+	if c.facets {
+		if fh, err = newFacetHits(sctx.IndexReader); err != nil {
+			return nil, false, err
+		}
 	}
-	snap, ok := sctx.IndexReader.(*scorch.IndexSnapshot)
-	if !ok {
-		return nil, false, errNotScorch
-	}
-	segs := snap.Segments()
-	// ends[i] is the first internal id after segment i.
-	ends := make([]uint64, len(segs))
-	var running uint64
-	for i, s := range segs {
-		running += s.Segment().Count()
-		ends[i] = running
-	}
-	hits := make([][]uint32, len(segs))
-	cur := 0
 	return func(d *bsearch.DocumentMatch) error {
 		if d == nil {
-			counts, err := countFacets(snap, segs, hits)
-			if err != nil {
-				return err
+			if fh != nil {
+				if c.counts, err = fh.count(); err != nil {
+					return err
+				}
 			}
 			if c.top != nil {
 				if err := c.top.finish(sctx.IndexReader); err != nil {
 					return err
 				}
 			}
-			c.counts, c.done = counts, true
+			c.done = true
 			return next(nil)
 		}
-		id, err := internalID(d)
-		if err != nil {
-			return err
-		}
-		if c.top != nil {
-			c.top.add(id, d.Score)
-		}
-		// Hits come in increasing id order; a search is made only if one does not.
-		if cur >= len(ends) || id >= ends[cur] || (cur > 0 && id < ends[cur-1]) {
-			cur = sort.Search(len(ends), func(i int) bool { return ends[i] > id })
-			if cur == len(ends) {
-				return fmt.Errorf("search: facets: internal id %d beyond the snapshot's %d documents", id, running)
+		if fh != nil || c.top != nil {
+			id, err := internalID(d)
+			if err != nil {
+				return err
+			}
+			if c.top != nil {
+				c.top.add(id, d.Score)
+			}
+			if fh != nil {
+				if err := fh.add(id); err != nil {
+					return err
+				}
 			}
 		}
-		start := uint64(0)
-		if cur > 0 {
-			start = ends[cur-1]
-		}
-		hits[cur] = append(hits[cur], uint32(id-start))
 		return next(d)
 	}, loadID, nil
 }

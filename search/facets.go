@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -30,22 +32,65 @@ import (
 // creates).
 var errNotScorch = errors.New("search: facets need a scorch index")
 
-// countFacets counts, for every term of fieldFacet, the hits whose document has it.
-func countFacets(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot, hits [][]uint32) (map[string]uint64, error) {
+// facetHits gathers the hits of one search as document numbers per segment of the
+// snapshot searched.
+type facetHits struct {
+	snap *scorch.IndexSnapshot
+	segs []*scorch.SegmentSnapshot
+	ends []uint64   // ends[i] is the first internal id after segment i
+	hits [][]uint32 // per segment
+	cur  int        // the segment of the last hit
+}
+
+func newFacetHits(r index.IndexReader) (*facetHits, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, errNotScorch
+	}
+	f := &facetHits{snap: snap, segs: snap.Segments()}
+	f.ends = make([]uint64, len(f.segs))
+	var running uint64
+	for i, s := range f.segs {
+		running += s.Segment().Count()
+		f.ends[i] = running
+	}
+	f.hits = make([][]uint32, len(f.segs))
+	return f, nil
+}
+
+// add records the hit of internal id.
+func (f *facetHits) add(id uint64) error {
+	// Hits come in increasing id order; a search is made only if one does not.
+	if f.cur >= len(f.ends) || id >= f.ends[f.cur] || (f.cur > 0 && id < f.ends[f.cur-1]) {
+		f.cur = sort.Search(len(f.ends), func(i int) bool { return f.ends[i] > id })
+		if f.cur == len(f.ends) {
+			return fmt.Errorf("search: facets: internal id %d beyond the snapshot's documents", id)
+		}
+	}
+	start := uint64(0)
+	if f.cur > 0 {
+		start = f.ends[f.cur-1]
+	}
+	f.hits[f.cur] = append(f.hits[f.cur], uint32(id-start))
+	return nil
+}
+
+// count counts, for every term of fieldFacet, the hits whose document has it.
+func (f *facetHits) count() (map[string]uint64, error) {
 	counts := map[string]uint64{}
 	var terms [][]byte
-	for i, s := range segs {
-		if len(hits[i]) == 0 {
+	for i, s := range f.segs {
+		if len(f.hits[i]) == 0 {
 			continue
 		}
 		if terms == nil {
 			var err error
-			if terms, err = facetTerms(snap); err != nil {
+			if terms, err = facetTerms(f.snap); err != nil {
 				return nil, err
 			}
 		}
 		hb := roaring.New()
-		hb.AddMany(hits[i])
+		hb.AddMany(f.hits[i])
 		dict, err := s.Segment().Dictionary(fieldFacet)
 		if err != nil {
 			return nil, fmt.Errorf("search: facets: %w", err)
