@@ -71,8 +71,8 @@ func (x *Index) clause(ctx context.Context, actor inbox.User, c Clause) (query.Q
 		for _, l := range textLangs {
 			if c.Phrase {
 				qs = append(qs, matchPhrase(subjectFields[l], v))
-			} else {
-				qs = append(qs, matchAll(subjectFields[l], v))
+			} else if q := x.allTerms(subjectFields[l], langAnalyzers[l], v); q != nil {
+				qs = append(qs, q)
 			}
 		}
 		return anyQuery(qs), nil
@@ -243,13 +243,6 @@ func (x *Index) allTerms(field, analyzer, text string) query.Query {
 		qs[i] = termQuery(field, t)
 	}
 	return query.NewConjunctionQuery(qs)
-}
-
-func matchAll(field, text string) query.Query {
-	q := query.NewMatchQuery(text)
-	q.SetField(field)
-	q.SetOperator(query.MatchQueryOperatorAnd)
-	return q
 }
 
 func matchPhrase(field, text string) query.Query {

@@ -96,13 +96,13 @@ func TestFacetsCountEveryHit(t *testing.T) {
 		q    query.Query
 	}{
 		{"everything", query.NewMatchAllQuery()},
-		{"word", matchAll(textFields["fr"], "facture")},
-		{"two words", matchAll(textFields["fr"], "facture carte")},
-		{"word and status", query.NewConjunctionQuery([]query.Query{matchAll(textFields["fr"], "mairie"), term(fieldStatus, "status=open")})},
-		{"either word", query.NewDisjunctionQuery([]query.Query{matchAll(textFields["fr"], "colis"), matchAll(textFields["fr"], "rendez")})},
-		{"exclusion", query.NewBooleanQuery([]query.Query{query.NewMatchAllQuery()}, nil, []query.Query{matchAll(textFields["fr"], "passeport")})},
+		{"word", x.allTerms(textFields["fr"], AnalyzerFrench, "facture")},
+		{"two words", x.allTerms(textFields["fr"], AnalyzerFrench, "facture carte")},
+		{"word and status", query.NewConjunctionQuery([]query.Query{x.allTerms(textFields["fr"], AnalyzerFrench, "mairie"), term(fieldStatus, "status=open")})},
+		{"either word", query.NewDisjunctionQuery([]query.Query{x.allTerms(textFields["fr"], AnalyzerFrench, "colis"), x.allTerms(textFields["fr"], AnalyzerFrench, "rendez")})},
+		{"exclusion", query.NewBooleanQuery([]query.Query{query.NewMatchAllQuery()}, nil, []query.Query{x.allTerms(textFields["fr"], AnalyzerFrench, "passeport")})},
 		{"one document", term(fieldIDKey, fmt.Sprintf("%08x", 2000))},
-		{"nothing", matchAll(textFields["fr"], "introuvable")},
+		{"nothing", x.allTerms(textFields["fr"], AnalyzerFrench, "introuvable")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -245,21 +245,22 @@ func (x *Index) details(ctx context.Context, actor inbox.User, pq Query, hits bs
 func (x *Index) textQuery(q Query) query.Query {
 	var qs []query.Query
 	for _, c := range q.Clauses {
-		if c.Negate || c.Field != "" {
-			continue
-		}
-		for _, w := range strings.Fields(c.Value) {
+		switch {
+		case c.Negate || c.Field != "":
+		case c.Phrase:
 			for _, l := range textLangs {
-				if c.Phrase {
-					qs = append(qs, matchPhrase(textFields[l], c.Value))
-				} else if !x.stopWord(w) {
+				qs = append(qs, matchPhrase(textFields[l], c.Value))
+			}
+		default:
+			for _, w := range strings.Fields(c.Value) {
+				if x.stopWord(w) {
+					continue
+				}
+				for _, l := range textLangs {
 					if q := x.allTerms(textFields[l], langAnalyzers[l], w); q != nil {
 						qs = append(qs, q)
 					}
 				}
-			}
-			if c.Phrase {
-				break
 			}
 		}
 	}
