@@ -30,6 +30,14 @@ const (
 // newest runs req, a newest-first request of one page, in date windows. sctx carries
 // the facet counter, if any, to the counting pass.
 func (x *Index) newest(ctx, sctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	end := time.Time{} // no upper bound on the first page: dates in the future count
+	if req.SearchAfter != nil {
+		t, err := dateOfKey(req.SearchAfter[0])
+		if err != nil {
+			return nil, invalid("cursor", "not a cursor of this search")
+		}
+		end = t.Add(time.Millisecond) // the search-after key makes the exact cut
+	}
 	count := bleve.NewSearchRequestOptions(req.Query, 0, 0, false)
 	count.Score = "none"
 	all, err := x.bi.SearchInContext(sctx, count)
@@ -38,13 +46,6 @@ func (x *Index) newest(ctx, sctx context.Context, req *bleve.SearchRequest) (*bl
 	}
 	if all.Total == 0 {
 		return all, nil
-	}
-	end := time.Time{} // no upper bound on the first page: dates in the future count
-	if req.SearchAfter != nil {
-		if end, err = dateOfKey(req.SearchAfter[0]); err != nil {
-			return nil, invalid("cursor", "not a cursor of this search")
-		}
-		end = end.Add(time.Millisecond) // the search-after key makes the exact cut
 	}
 	from := end
 	if from.IsZero() {
@@ -75,8 +76,15 @@ func dateOfKey(k string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("search: date key %q", k)
 	}
 	u, err := strconv.ParseUint(k[:16], 16, 64)
+	if err == nil {
+		_, err = strconv.ParseUint(k[16:], 16, 64) // the message id
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("search: date key %q: %w", k, err)
 	}
-	return time.UnixMicro(int64(u ^ (1 << 63))), nil
+	t := time.UnixMicro(int64(u ^ (1 << 63)))
+	if y := t.Year(); y < 1678 || y > 2261 { // what bleve's dates (nanoseconds) hold
+		return time.Time{}, fmt.Errorf("search: date key %q: year %d", k, y)
+	}
+	return t, nil
 }

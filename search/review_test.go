@@ -116,3 +116,18 @@ func TestDetailsKeepPermissions(t *testing.T) {
 		t.Fatalf("details as a supervisor = %d hits, %v; want the message with its fields", len(got), err)
 	}
 }
+
+// TestNewestCursorForged: a newest-first cursor whose date key is not one is refused.
+func TestNewestCursorForged(t *testing.T) {
+	e := newEnv(t)
+	e.ingest(msg{text: "dossier", lang: "fr"})
+	e.indexAll()
+	r := Request{Query: "dossier", Sort: SortNewest, Limit: 10}
+	for _, after := range []string{"zz", "0123456789abcdefZZZZZZZZZZZZZZZZ", "0123456789abcdef0000000000000001",
+		dateKey(time.Now(), 1)[:16] + "zzzzzzzzzzzzzzzz"} {
+		r.Cursor = cursor{Sort: SortNewest, Fingerprint: fingerprint(r, SortNewest), Snapshot: e.idx.maxMID.Load(), After: []string{after}}.encode()
+		if _, err := e.idx.Search(t.Context(), e.super, r); !isInvalid(err) {
+			t.Errorf("Search(newest cursor after %q) = %v, want *InvalidError", after, err)
+		}
+	}
+}
