@@ -36,10 +36,8 @@ var errNotScorch = errors.New("search: facets need a scorch index")
 // snapshot searched.
 type facetHits struct {
 	snap *scorch.IndexSnapshot
-	segs []*scorch.SegmentSnapshot
-	ends []uint64   // ends[i] is the first internal id after segment i
+	segs segmentMap
 	hits [][]uint32 // per segment
-	cur  int        // the segment of the last hit
 }
 
 func newFacetHits(r index.IndexReader) (*facetHits, error) {
@@ -47,39 +45,61 @@ func newFacetHits(r index.IndexReader) (*facetHits, error) {
 	if !ok {
 		return nil, errNotScorch
 	}
-	f := &facetHits{snap: snap, segs: snap.Segments()}
-	f.ends = make([]uint64, len(f.segs))
-	var running uint64
-	for i, s := range f.segs {
-		running += s.Segment().Count()
-		f.ends[i] = running
-	}
-	f.hits = make([][]uint32, len(f.segs))
+	f := &facetHits{snap: snap, segs: newSegmentMap(snap)}
+	f.hits = make([][]uint32, len(f.segs.segs))
 	return f, nil
 }
 
 // add records the hit of internal id.
 func (f *facetHits) add(id uint64) error {
-	// Hits come in increasing id order; a search is made only if one does not.
-	if f.cur >= len(f.ends) || id >= f.ends[f.cur] || (f.cur > 0 && id < f.ends[f.cur-1]) {
-		f.cur = sort.Search(len(f.ends), func(i int) bool { return f.ends[i] > id })
-		if f.cur == len(f.ends) {
-			return fmt.Errorf("search: facets: internal id %d beyond the snapshot's documents", id)
+	i, n, err := f.segs.locate(id)
+	if err != nil {
+		return fmt.Errorf("search: facets: %w", err)
+	}
+	f.hits[i] = append(f.hits[i], n)
+	return nil
+}
+
+// segmentMap finds the segment of a snapshot that holds an internal id.
+type segmentMap struct {
+	segs []*scorch.SegmentSnapshot
+	ends []uint64 // ends[i] is the first internal id after segment i
+	cur  int      // the segment of the last id located
+}
+
+func newSegmentMap(snap *scorch.IndexSnapshot) segmentMap {
+	m := segmentMap{segs: snap.Segments()}
+	m.ends = make([]uint64, len(m.segs))
+	var running uint64
+	for i, s := range m.segs {
+		running += s.Segment().Count()
+		m.ends[i] = running
+	}
+	return m
+}
+
+// locate returns the segment of internal id and the id's number in it.
+func (m *segmentMap) locate(id uint64) (int, uint32, error) {
+	// Ids mostly come in increasing order; a search is made only when the id is not
+	// in the segment of the last one.
+	if m.cur >= len(m.ends) || id >= m.ends[m.cur] || (m.cur > 0 && id < m.ends[m.cur-1]) {
+		m.cur = sort.Search(len(m.ends), func(i int) bool { return m.ends[i] > id })
+		if m.cur == len(m.ends) {
+			return 0, 0, fmt.Errorf("internal id %d beyond the snapshot's documents", id)
 		}
 	}
 	start := uint64(0)
-	if f.cur > 0 {
-		start = f.ends[f.cur-1]
+	if m.cur > 0 {
+		start = m.ends[m.cur-1]
 	}
-	f.hits[f.cur] = append(f.hits[f.cur], uint32(id-start))
-	return nil
+	return m.cur, uint32(id - start), nil
 }
 
 // count counts, for every term of fieldFacet, the hits whose document has it.
 func (f *facetHits) count() (map[string]uint64, error) {
 	counts := map[string]uint64{}
 	var terms [][]byte
-	for i, s := range f.segs {
+	for i, s := range f.segs.segs {
 		if len(f.hits[i]) == 0 {
 			continue
 		}
