@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/collector"
 	index "github.com/blevesearch/bleve_index_api"
@@ -20,6 +20,7 @@ import (
 type collection struct {
 	facets bool     // count the facet values of the hits
 	top    *byScore // if not nil, picks a relevance page
+	keys   *idKeys  // the message ids held in memory, for top; may be nil
 	counts map[string]uint64
 	done   bool
 }
@@ -51,7 +52,7 @@ func (c *collection) handler(sctx *bsearch.SearchContext) (bsearch.DocumentMatch
 				}
 			}
 			if c.top != nil {
-				if err := c.top.finish(sctx.IndexReader); err != nil {
+				if err := c.top.finish(sctx.IndexReader, c.keys); err != nil {
 					return err
 				}
 			}
@@ -101,7 +102,7 @@ type byScore struct {
 type contender struct {
 	id    uint64 // bleve internal id
 	score float64
-	key   string // fieldIDKey
+	key   uint64 // message id
 }
 
 func newByScore(offset, limit int) *byScore {
@@ -155,8 +156,9 @@ func (b *byScore) add(id uint64, s float64) {
 	}
 }
 
-// finish reads the id keys of the contenders still in the running and cuts the page.
-func (b *byScore) finish(r index.IndexReader) error {
+// finish reads the message ids of the contenders still in the running (from keys
+// when it holds their segment, else from the doc values) and cuts the page.
+func (b *byScore) finish(r index.IndexReader, keys *idKeys) error {
 	least := math.Inf(-1)
 	if len(b.top) == b.offset+b.limit && len(b.top) > 0 {
 		least = b.top[0]
@@ -167,27 +169,111 @@ func (b *byScore) finish(r index.IndexReader) error {
 			in = append(in, c)
 		}
 	}
-	dv, err := r.DocValueReader([]string{fieldIDKey})
-	if err != nil {
+	if err := readKeys(r, keys, in); err != nil {
 		return fmt.Errorf("search: relevance order: %w", err)
 	}
-	var buf [8]byte
-	for i := range in {
-		binary.BigEndian.PutUint64(buf[:], in[i].id)
-		err := dv.VisitDocValues(buf[:], func(_ string, term []byte) { in[i].key = string(term) })
-		if err != nil {
-			return fmt.Errorf("search: relevance order: %w", err)
-		}
-	}
-	slices.SortFunc(in, func(x, y contender) int {
-		if c := cmp.Compare(y.score, x.score); c != 0 {
-			return c
-		}
-		return strings.Compare(y.key, x.key)
-	})
-	if b.offset < len(in) {
-		b.page = in[b.offset:min(len(in), b.offset+b.limit)]
-	}
+	b.page = bestOf(in, b.offset+b.limit)
+	b.page = b.page[min(b.offset, len(b.page)):]
 	b.contenders = nil
+	return nil
+}
+
+// order is the relevance order: score, then message id, newest first.
+func order(x, y contender) int {
+	if c := cmp.Compare(y.score, x.score); c != 0 {
+		return c
+	}
+	return cmp.Compare(y.key, x.key)
+}
+
+// bestOf returns the k first of cs in relevance order, in order. cs may be far longer
+// than k (thousands of hits tied on the least score that makes the page): a min-heap
+// of the k best seen keeps the work at len(cs)·log k rather than a sort of all.
+func bestOf(cs []contender, k int) []contender {
+	if k <= 0 {
+		return nil
+	}
+	if len(cs) <= k {
+		slices.SortFunc(cs, order)
+		return cs
+	}
+	h := cs[:0:0]
+	h = append(h, cs[:k]...)
+	worse := func(i, j int) bool { return order(h[i], h[j]) > 0 } // h[i] comes after h[j]
+	down := func(i int) {
+		for {
+			l, m := 2*i+1, i
+			if l < len(h) && worse(l, m) {
+				m = l
+			}
+			if l+1 < len(h) && worse(l+1, m) {
+				m = l + 1
+			}
+			if m == i {
+				return
+			}
+			h[m], h[i] = h[i], h[m]
+			i = m
+		}
+	}
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, c := range cs[k:] {
+		if order(c, h[0]) < 0 { // c comes before the worst kept
+			h[0] = c
+			down(0)
+		}
+	}
+	slices.SortFunc(h, order)
+	return h
+}
+
+// readKeys sets the message id of each of cs.
+func readKeys(r index.IndexReader, keys *idKeys, cs []contender) error {
+	var left []*contender
+	if snap, ok := r.(*scorch.IndexSnapshot); ok && keys != nil {
+		sm := newSegmentMap(snap)
+		seg, ids := -1, []uint64(nil)
+		for i := range cs {
+			s, n, err := sm.locate(cs[i].id)
+			if err != nil {
+				return err
+			}
+			if s != seg {
+				seg, ids = s, keys.get(sm.segs[s].Segment())
+			}
+			if ids == nil {
+				left = append(left, &cs[i])
+				continue
+			}
+			cs[i].key = ids[n]
+			keys.fromMemory.Add(1)
+		}
+		keys.want(snap)
+	} else {
+		for i := range cs {
+			left = append(left, &cs[i])
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	dv, err := r.DocValueReader([]string{fieldIDKey})
+	if err != nil {
+		return err
+	}
+	var buf [8]byte
+	for _, c := range left {
+		binary.BigEndian.PutUint64(buf[:], c.id)
+		var ok bool
+		err := dv.VisitDocValues(buf[:], func(_ string, term []byte) { c.key, ok = parseHexKey(term) })
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("no message id for internal id %d", c.id)
+		}
+	}
 	return nil
 }

@@ -95,6 +95,7 @@ type Index struct {
 	writeMu   sync.Mutex
 	closeOnce sync.Once
 	maxMID    atomic.Int64 // highest message id indexed; the snapshot bound of new cursors
+	keys      *idKeys      // message ids of the large segments, in memory (idkeys.go)
 }
 
 // Options are the collaborators and settings of an Index.
@@ -119,6 +120,7 @@ func Open(path string, o Options) (*Index, error) {
 	}
 	x := &Index{path: path, dir: o.Directory, defaultCountry: o.DefaultCountry, maxExport: o.MaxExportRows,
 		log: o.Logger.With("component", "search")}
+	x.keys = newIDKeys(x.log)
 	cfg := map[string]any{"bolt_timeout": lockTimeout.String()}
 	bi, err := bleve.OpenUsing(path, cfg)
 	switch {
@@ -151,7 +153,29 @@ func Open(path string, o Options) (*Index, error) {
 		bi.Close()
 		return nil, err
 	}
+	x.warmIDKeys()
 	return x, nil
+}
+
+// warmIDKeys starts reading the message ids of the index's large segments into
+// memory, so that the first searches need not read them one by one.
+func (x *Index) warmIDKeys() {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		x.log.Warn("search: read message ids", "err", err)
+		return
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		x.log.Warn("search: read message ids", "err", err)
+		return
+	}
+	if snap, ok := r.(*scorch.IndexSnapshot); ok {
+		x.keys.want(snap)
+	}
+	if err := r.Close(); err != nil {
+		x.log.Warn("search: read message ids", "err", err)
+	}
 }
 
 func openError(path string, err error) error {
@@ -183,6 +207,7 @@ func (x *Index) loadMaxMID() error {
 func (x *Index) Close() error {
 	var err error
 	x.closeOnce.Do(func() {
+		x.keys.close()
 		if cerr := x.bi.Close(); cerr != nil {
 			err = fmt.Errorf("search: close: %w", cerr)
 		}

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -8,15 +9,26 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 )
 
 // TestRelevanceOrderMatchesFullSort pages by relevance through messages with many
 // equal scores and holds every page to the order of bleve sorting all hits by score
 // then message id, newest first (the order Search had before it stopped reading the
-// id of every hit).
+// id of every hit): with the ids read from the doc values, then from memory (idKeys).
 func TestRelevanceOrderMatchesFullSort(t *testing.T) {
+	t.Run("doc values", func(t *testing.T) { testRelevanceOrder(t, false) })
+	t.Run("in memory", func(t *testing.T) { testRelevanceOrder(t, true) })
+}
+
+func testRelevanceOrder(t *testing.T, inMemory bool) {
 	e := newEnv(t)
+	if !inMemory {
+		e.idx.keys.min = math.MaxInt
+	} else {
+		e.idx.keys.min = 1
+	}
 	r := rand.New(rand.NewPCG(5, 8))
 	words := []string{"dossier", "logement", "piscine", "dossier dossier", "horaires"}
 	for range 60 {
@@ -28,6 +40,9 @@ func TestRelevanceOrderMatchesFullSort(t *testing.T) {
 		e.ingest(msg{text: strings.Join(parts, " "), lang: "fr"})
 	}
 	e.indexAll()
+	if inMemory {
+		warmIDKeys(t, e.idx)
+	}
 	for _, q := range []string{"dossier", "logement", "dossier piscine", "horaires"} {
 		pq, err := ParseQuery(q)
 		if err != nil {
@@ -65,6 +80,32 @@ func TestRelevanceOrderMatchesFullSort(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("%q limit %d: pages gave\n%v\nwant\n%v", q, limit, got, want)
 			}
+		}
+	}
+	if n := e.idx.keys.fromMemory.Load(); inMemory != (n > 0) {
+		t.Fatalf("%d ids taken from memory", n)
+	}
+}
+
+// warmIDKeys reads the message ids of every segment of x's current snapshot into
+// memory and checks they are all there.
+func warmIDKeys(t *testing.T, x *Index) {
+	t.Helper()
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	snap := r.(*scorch.IndexSnapshot)
+	x.keys.want(snap)
+	x.keys.wg.Wait()
+	for _, s := range snap.Segments() {
+		if x.keys.get(s.Segment()) == nil {
+			t.Fatalf("segment of %d documents not in memory", s.Segment().Count())
 		}
 	}
 }

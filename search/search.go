@@ -101,6 +101,7 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		// only counts them.
 		req.Size = 0
 		col.top = newByScore(cur.Offset, limit)
+		col.keys = x.keys
 	case SortNewest:
 		req.SortByCustom(bsearch.SortOrder{key(fieldDateKey, true)})
 		req.Score = "none" // date orders need no scores: skip computing them
@@ -178,11 +179,7 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 func relevanceHits(top *byScore) (bsearch.DocumentMatchCollection, error) {
 	hits := make(bsearch.DocumentMatchCollection, 0, len(top.page))
 	for _, c := range top.page {
-		id, err := strconv.ParseUint(c.key, 16, 64)
-		if err != nil {
-			return nil, fmt.Errorf("search: id key %q of a hit: %w", c.key, err)
-		}
-		hits = append(hits, &bsearch.DocumentMatch{ID: docID(int64(id)), Score: c.score})
+		hits = append(hits, &bsearch.DocumentMatch{ID: docID(int64(c.key)), Score: c.score})
 	}
 	return hits, nil
 }
