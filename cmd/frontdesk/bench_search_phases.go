@@ -221,6 +221,9 @@ func (b *benchSearch) queries(ctx context.Context, idx *search.Index, runs int, 
 		q.r.Facets = true
 		var ds []time.Duration
 		var total uint64
+		if _, err := idx.Search(ctx, q.u, q.r); err != nil { // warm-up, not timed
+			return fmt.Errorf("bench: query %s: %w", q.name, err)
+		}
 		for range runs {
 			start := time.Now()
 			res, err := idx.Search(ctx, q.u, q.r)
