@@ -174,6 +174,8 @@ func benchIngest(ctx context.Context, e *env, args []string) error {
 		}
 		defer os.RemoveAll(tmp)
 		data = tmp
+	} else if err := os.MkdirAll(data, 0o750); err != nil {
+		return fmt.Errorf("bench: data folder: %w", err)
 	}
 	common := []string{"--data", data}
 	switch {

@@ -82,11 +82,11 @@ func runBenchSearch(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(out, "## frontdesk bench search --messages %d (seed %d)\n\n", *messages, *seed)
 
 	if *reuse {
-		hub, err := b.reopen(ctx)
+		hub, stopHub, err := b.reopen(ctx)
 		if err != nil {
 			return err
 		}
-		defer hub.Close()
+		defer stopHub()
 		stopProfile, err := startProfile(*cpuProfile)
 		if err != nil {
 			return err

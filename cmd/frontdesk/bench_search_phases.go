@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,26 +30,28 @@ const benchWait = 2 * time.Hour
 // running (stop ends them) for the freshness measure.
 func (b *benchSearch) hubIndexPath() string { return filepath.Join(b.dir, "index-hub") }
 
-// reopen opens the hub index an earlier run left in the work folder, for --reuse.
-func (b *benchSearch) reopen(ctx context.Context) (*search.Index, error) {
+// reopen opens the hub index an earlier run left in the work folder, for --reuse, and
+// runs the relay and indexer on it (for the freshness measure) until stop is called.
+func (b *benchSearch) reopen(ctx context.Context) (*search.Index, func(), error) {
 	n, err := b.st.CountMessages(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := os.Stat(b.hubIndexPath()); err != nil || n == 0 {
-		return nil, fmt.Errorf("bench: --reuse: no history or hub index in %s", b.dir)
+		return nil, nil, fmt.Errorf("bench: --reuse: no history or hub index in %s", b.dir)
 	}
 	idx, err := search.Open(b.hubIndexPath(), search.Options{Directory: b.st, DefaultCountry: "33", Logger: b.log})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := idx.Count()
 	if err != nil {
 		idx.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	fmt.Fprintf(b.e.stdout, "- reused: %d messages in the store, %d documents in the hub index\n", n, c)
-	return idx, nil
+	stopWorkers := b.startWorkers(ctx, idx)
+	return idx, func() { stopWorkers(); idx.Close() }, nil
 }
 
 func (b *benchSearch) indexThroughBus(ctx context.Context, n int) (*search.Index, func(), float64, error) {
@@ -59,19 +62,10 @@ func (b *benchSearch) indexThroughBus(ctx context.Context, n int) (*search.Index
 	if err := idx.SetCheckpoint(search.Checkpoint{Time: time.Now().Add(time.Hour)}); err != nil {
 		return nil, nil, 0, err
 	}
-	bus := queue.NewMemory(queue.Options{})
-	relay := outbox.New(b.st, bus, outbox.Config{Groups: []string{search.Group}}, b.log)
-	ix := search.NewIndexer(idx, b.st, bus, search.Config{CatchUpMargin: time.Nanosecond}, "bench", b.log)
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 2)
 	start := time.Now()
-	go func() { relay.Run(rctx); done <- struct{}{} }()
-	go func() { ix.Run(rctx); done <- struct{}{} }()
+	stopWorkers := b.startWorkers(ctx, idx)
 	stop := func() {
-		cancel()
-		<-done
-		<-done
-		bus.Close()
+		stopWorkers()
 		idx.Close()
 	}
 	p := newProgressBar(b.e.stderr, "index (bus)", int64(n))
@@ -93,6 +87,24 @@ func (b *benchSearch) indexThroughBus(ctx context.Context, n int) (*search.Index
 		time.Sleep(20 * time.Millisecond)
 	}
 	return idx, stop, float64(n) / time.Since(start).Seconds(), nil
+}
+
+// startWorkers runs the hub's outbox relay and search indexer on idx, as serve does,
+// until the returned stop is called.
+func (b *benchSearch) startWorkers(ctx context.Context, idx *search.Index) (stop func()) {
+	bus := queue.NewMemory(queue.Options{})
+	relay := outbox.New(b.st, bus, outbox.Config{Groups: []string{search.Group}}, b.log)
+	ix := search.NewIndexer(idx, b.st, bus, search.Config{CatchUpMargin: time.Nanosecond}, "bench", b.log)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{}, 2)
+	go func() { relay.Run(rctx); done <- struct{}{} }()
+	go func() { ix.Run(rctx); done <- struct{}{} }()
+	return func() {
+		cancel()
+		<-done
+		<-done
+		bus.Close()
+	}
 }
 
 // rebuild times frontdesk reindex's path.
@@ -246,8 +258,11 @@ func (b *benchSearch) queries(ctx context.Context, idx *search.Index, runs int, 
 // with the relay and the indexer running as in the hub.
 func (b *benchSearch) freshness(ctx context.Context, idx *search.Index, n int) error {
 	var ds []time.Duration
+	// A word of this run alone: with --reuse, an earlier run's probes are in the index
+	// already (and the same external id would be a replay of their message).
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	for i := range n {
-		word := fmt.Sprintf("fraicheur%dz%d", b.seed, i)
+		word := fmt.Sprintf("fraicheur%sz%d", run, i)
 		start := time.Now()
 		_, err := b.svc.Ingest(ctx, channels.Envelope{Channel: channels.Email, ExternalID: word,
 			From: channels.Identity{Kind: channels.KindEmail, Value: freshEmail}, Text: "Nouveau message " + word})
