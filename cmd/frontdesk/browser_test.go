@@ -132,6 +132,10 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.Run("open the search page", chromedp.Navigate(base+"/search?q=passeport"))
 	tab.WaitFor("the hits", `document.querySelectorAll("#hits .hit").length > 0 && document.querySelector("#hits mark") !== null`, nil, 10*time.Second)
 	tab.WaitFor("the match is the word", `Array.from(document.querySelectorAll("#hits mark")).every(m => m.textContent.toLowerCase().startsWith("passeport"))`, nil, time.Second)
+	// The count is said once, in the results' own live region, not again in the status line.
+	tab.WaitFor("the count in the summary alone", `/^(1 résultat|[\d\u202f\u00a0]+ résultats) en [\d,]+ ms\.$/.test(document.getElementById("summary").textContent) &&
+		document.getElementById("summary").getAttribute("role") === "status" && document.getElementById("status").textContent === ""`, nil, 5*time.Second)
+	tab.WaitFor("languages named, not coded", `Array.from(document.querySelectorAll("#facets .facet")).some(b => /^français \(\d+\)$/.test(b.textContent))`, nil, 5*time.Second)
 	tab.Run("filter by a facet", chromedp.Click(chromedp.CSS("#facets .facet")))
 	tab.WaitFor("a filter chip", `document.querySelectorAll("#chips .chip").length === 1`, nil, 10*time.Second)
 	tab.Axe()

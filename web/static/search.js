@@ -6,6 +6,9 @@
   const $ = (s) => document.querySelector(s);
   const fmt = window.FD.time;
   const hitsEl = $('#hits');
+  const summary = $('#summary');
+  const numbers = new Intl.NumberFormat(window.FD.lang);
+  const languages = new Intl.DisplayNames([window.FD.lang], { type: 'language' });
 
   let users = new Map();
   let teams = new Map();
@@ -22,8 +25,18 @@
     if (field === 'status') return t('status.' + value);
     if (field === 'kind') return t('search.kind.' + value);
     if (field === 'category') return t('cat.' + value);
-    if (field === 'language' && value === 'und') return t('search.unknown');
+    if (field === 'language') return value === 'und' ? t('search.unknown') : languageName(value);
     return value;
+  }
+
+  // languageName names a language code in the page's language ("fr" → "French"), the
+  // code itself where the browser cannot.
+  function languageName(code) {
+    try {
+      return languages.of(code) || code;
+    } catch (e) {
+      return code;
+    }
   }
 
   function params(withCursor) {
@@ -84,7 +97,7 @@
 
   async function run(more) {
     hitsEl.setAttribute('aria-busy', 'true');
-    if (!more) { cursor = null; announce(t('search.searching')); }
+    if (!more) { cursor = null; summary.textContent = t('search.searching'); }
     renderChips();
     const p = params(more);
     const exp = $('#export');
@@ -96,15 +109,16 @@
       if (more) hitsEl.append(...nodes); else hitsEl.replaceChildren(...nodes);
       if (!more) {
         renderFacets(res.facets);
-        const msg = res.total === 0 ? t('search.none') : t('search.found').replace('{n}', res.total).replace('{ms}', Math.round(res.took_ms * 10) / 10);
-        $('#summary').textContent = msg;
-        announce(msg);
+        // The summary is the page's live region for the search: its count is read aloud
+        // once, and not repeated in the status line.
+        summary.textContent = res.total === 0 ? t('search.none')
+          : t(res.total === 1 ? 'search.found.one' : 'search.found')
+            .replace('{n}', numbers.format(res.total)).replace('{ms}', numbers.format(Math.round(res.took_ms * 10) / 10));
         history.replaceState(null, '', '/search?' + params(false));
       }
       $('#more').hidden = !cursor;
     } catch (e) {
-      announce(e.message);
-      $('#summary').textContent = e.message;
+      summary.textContent = e.message;
     } finally {
       hitsEl.setAttribute('aria-busy', 'false');
     }
