@@ -234,7 +234,7 @@ func readKeys(r index.IndexReader, keys *idKeys, cs []contender) error {
 	var left []*contender
 	if snap, ok := r.(*scorch.IndexSnapshot); ok && keys != nil {
 		sm := newSegmentMap(snap)
-		seg, ids := -1, []uint64(nil)
+		seg, ids, found := -1, []uint64(nil), uint64(0)
 		for i := range cs {
 			s, n, err := sm.locate(cs[i].id)
 			if err != nil {
@@ -248,8 +248,9 @@ func readKeys(r index.IndexReader, keys *idKeys, cs []contender) error {
 				continue
 			}
 			cs[i].key = ids[n]
-			keys.fromMemory.Add(1)
+			found++
 		}
+		keys.fromMemory.Add(found)
 		keys.want(snap)
 	} else {
 		for i := range cs {

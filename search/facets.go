@@ -29,8 +29,8 @@ import (
 // layout fails there.
 
 // errNotScorch: the index reader is not a scorch snapshot (the only index type Open
-// creates).
-var errNotScorch = errors.New("search: facets need a scorch index")
+// creates); facets and the ids in memory need one.
+var errNotScorch = errors.New("search: not a scorch index")
 
 // facetHits gathers the hits of one search as document numbers per segment of the
 // snapshot searched.

@@ -31,18 +31,23 @@ const minKeyedSegment = 4096
 type idKeys struct {
 	min int
 	log *slog.Logger
+	// current returns the index's current snapshot (to be closed), against which the
+	// arrays of segments merged away are dropped.
+	current func() (*scorch.IndexSnapshot, func(), error)
 
 	mu      sync.Mutex
 	segs    map[segment.Segment][]uint64
-	reading bool // a reader runs
+	failed  map[segment.Segment]bool // segments whose ids could not be read: not tried again
+	reading bool                     // a reader runs
 	closed  bool
 	wg      sync.WaitGroup
 
 	fromMemory atomic.Uint64 // ids looked up in memory, for tests
 }
 
-func newIDKeys(log *slog.Logger) *idKeys {
-	return &idKeys{min: minKeyedSegment, log: log, segs: map[segment.Segment][]uint64{}}
+func newIDKeys(log *slog.Logger, current func() (*scorch.IndexSnapshot, func(), error)) *idKeys {
+	return &idKeys{min: minKeyedSegment, log: log, current: current,
+		segs: map[segment.Segment][]uint64{}, failed: map[segment.Segment]bool{}}
 }
 
 // get returns the message ids of seg's documents by number, or nil when they are not
@@ -55,7 +60,8 @@ func (k *idKeys) get(seg segment.Segment) []uint64 {
 
 // want starts reading, in the background, the ids of snap's large segments that are
 // not in memory yet, unless a reader already runs. It holds a reference to snap while
-// it reads, so that its segments stay open.
+// it reads, so that its segments stay open: the caller must hold one while it calls
+// (scorch's AddRef does not revive a released snapshot).
 func (k *idKeys) want(snap *scorch.IndexSnapshot) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -65,7 +71,7 @@ func (k *idKeys) want(snap *scorch.IndexSnapshot) {
 	var missing []segment.Segment
 	for _, s := range snap.Segments() {
 		seg := s.Segment()
-		if _, ok := k.segs[seg]; !ok && seg.Count() >= uint64(k.min) {
+		if _, ok := k.segs[seg]; !ok && !k.failed[seg] && seg.Count() >= uint64(k.min) {
 			missing = append(missing, seg)
 		}
 	}
@@ -86,8 +92,8 @@ func (k *idKeys) want(snap *scorch.IndexSnapshot) {
 	}()
 }
 
-// read reads the ids of segs, all of snap, then drops the arrays of segments that
-// are no longer in snap (merged away).
+// read reads the ids of segs, all of snap, then drops what it holds of segments no
+// longer in the index (merged away).
 func (k *idKeys) read(snap *scorch.IndexSnapshot, segs []segment.Segment) {
 	start := time.Now()
 	var docs uint64
@@ -95,6 +101,9 @@ func (k *idKeys) read(snap *scorch.IndexSnapshot, segs []segment.Segment) {
 		ids, err := readIDs(seg, k.stopped)
 		if err != nil {
 			k.log.Warn("search: read message ids of a segment", "docs", seg.Count(), "err", err)
+			k.mu.Lock()
+			k.failed[seg] = true
+			k.mu.Unlock()
 			continue
 		}
 		if ids == nil { // closing
@@ -105,19 +114,37 @@ func (k *idKeys) read(snap *scorch.IndexSnapshot, segs []segment.Segment) {
 		k.segs[seg] = ids
 		k.mu.Unlock()
 	}
+	k.prune(snap)
+	k.log.Debug("search: message ids read", "segments", len(segs), "docs", docs, "took", time.Since(start))
+}
+
+// prune drops the arrays of segments that are not in the index's current snapshot
+// (snap, the older one read from, when the current one cannot be had), and ends the
+// reading.
+func (k *idKeys) prune(snap *scorch.IndexSnapshot) {
+	if cur, release, err := k.current(); err == nil {
+		defer release()
+		snap = cur
+	} else {
+		k.log.Warn("search: current snapshot", "err", err)
+	}
 	live := map[segment.Segment]bool{}
 	for _, s := range snap.Segments() {
 		live[s.Segment()] = true
 	}
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	for seg := range k.segs {
 		if !live[seg] {
 			delete(k.segs, seg)
 		}
 	}
+	for seg := range k.failed {
+		if !live[seg] {
+			delete(k.failed, seg)
+		}
+	}
 	k.reading = false
-	k.mu.Unlock()
-	k.log.Debug("search: message ids read", "segments", len(segs), "docs", docs, "took", time.Since(start))
 }
 
 func (k *idKeys) stopped() bool {

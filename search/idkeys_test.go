@@ -22,7 +22,9 @@ func TestIDKeysMatchDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
+	x.keys.mu.Lock()
 	x.keys.min = 1
+	x.keys.mu.Unlock()
 	r := rand.New(rand.NewPCG(3, 9))
 	const perBatch = 120
 	for b := range 8 {
@@ -46,11 +48,18 @@ func TestIDKeysMatchDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	gone := segment.Segment(nil)
-	x.keys.segs[gone] = []uint64{42} // stands for a segment merged away
+	gone := segment.Segment(nil) // stands for a segment merged away
+	x.keys.mu.Lock()
+	x.keys.segs[gone] = []uint64{42}
+	x.keys.failed[gone] = true
+	x.keys.mu.Unlock()
 	warmIDKeys(t, x)
-	if _, ok := x.keys.segs[gone]; ok {
-		t.Fatal("the array of a segment no longer in the index was kept")
+	x.keys.mu.Lock()
+	_, kept := x.keys.segs[gone]
+	failed := x.keys.failed[gone]
+	x.keys.mu.Unlock()
+	if kept || failed {
+		t.Fatal("what was held of a segment no longer in the index was kept")
 	}
 
 	adv, err := x.bi.Advanced()
@@ -129,5 +138,40 @@ func TestBestOfMatchesSort(t *testing.T) {
 				t.Fatalf("n %d k %d: bestOf gave %v, want %v", n, k, got, want)
 			}
 		}
+	}
+}
+
+// TestIDKeysSkipFailedSegments: a segment whose ids could not be read is not read
+// again by every search (its hits' ids come from the doc values).
+func TestIDKeysSkipFailedSegments(t *testing.T) {
+	e := newEnv(t)
+	for range 5 {
+		e.ingest(msg{text: "dossier logement", lang: "fr"})
+	}
+	e.indexAll()
+	snap, release, err := e.idx.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	k := e.idx.keys
+	k.mu.Lock()
+	k.min = 1
+	for _, s := range snap.Segments() {
+		k.failed[s.Segment()] = true
+	}
+	k.mu.Unlock()
+	k.want(snap)
+	k.mu.Lock()
+	reading := k.reading
+	k.mu.Unlock()
+	if reading {
+		t.Fatal("a reader started for segments that failed")
+	}
+	if res := e.search(e.super, Request{Query: "dossier", Sort: SortRelevance}); len(res.Hits) != 5 {
+		t.Fatalf("%d hits, want 5", len(res.Hits))
+	}
+	if n := k.fromMemory.Load(); n != 0 {
+		t.Fatalf("%d ids from memory", n)
 	}
 }

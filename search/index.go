@@ -120,7 +120,7 @@ func Open(path string, o Options) (*Index, error) {
 	}
 	x := &Index{path: path, dir: o.Directory, defaultCountry: o.DefaultCountry, maxExport: o.MaxExportRows,
 		log: o.Logger.With("component", "search")}
-	x.keys = newIDKeys(x.log)
+	x.keys = newIDKeys(x.log, x.snapshot)
 	cfg := map[string]any{"bolt_timeout": lockTimeout.String()}
 	bi, err := bleve.OpenUsing(path, cfg)
 	switch {
@@ -160,22 +160,37 @@ func Open(path string, o Options) (*Index, error) {
 // warmIDKeys starts reading the message ids of the index's large segments into
 // memory, so that the first searches need not read them one by one.
 func (x *Index) warmIDKeys() {
-	adv, err := x.bi.Advanced()
+	snap, release, err := x.snapshot()
 	if err != nil {
 		x.log.Warn("search: read message ids", "err", err)
 		return
+	}
+	defer release()
+	x.keys.want(snap)
+}
+
+// snapshot returns the index's current scorch snapshot and the function that releases
+// it.
+func (x *Index) snapshot() (*scorch.IndexSnapshot, func(), error) {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return nil, nil, fmt.Errorf("search: snapshot: %w", err)
 	}
 	r, err := adv.Reader()
 	if err != nil {
-		x.log.Warn("search: read message ids", "err", err)
-		return
+		return nil, nil, fmt.Errorf("search: snapshot: %w", err)
 	}
-	if snap, ok := r.(*scorch.IndexSnapshot); ok {
-		x.keys.want(snap)
+	release := func() {
+		if err := r.Close(); err != nil {
+			x.log.Warn("search: release snapshot", "err", err)
+		}
 	}
-	if err := r.Close(); err != nil {
-		x.log.Warn("search: read message ids", "err", err)
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		release()
+		return nil, nil, errNotScorch
 	}
+	return snap, release, nil
 }
 
 func openError(path string, err error) error {

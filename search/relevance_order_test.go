@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 )
 
@@ -24,11 +23,13 @@ func TestRelevanceOrderMatchesFullSort(t *testing.T) {
 
 func testRelevanceOrder(t *testing.T, inMemory bool) {
 	e := newEnv(t)
+	e.idx.keys.mu.Lock()
 	if !inMemory {
 		e.idx.keys.min = math.MaxInt
 	} else {
 		e.idx.keys.min = 1
 	}
+	e.idx.keys.mu.Unlock()
 	r := rand.New(rand.NewPCG(5, 8))
 	words := []string{"dossier", "logement", "piscine", "dossier dossier", "horaires"}
 	for range 60 {
@@ -91,23 +92,27 @@ func testRelevanceOrder(t *testing.T, inMemory bool) {
 // memory and checks they are all there.
 func warmIDKeys(t *testing.T, x *Index) {
 	t.Helper()
-	adv, err := x.bi.Advanced()
+	snap, release, err := x.snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	snap := r.(*scorch.IndexSnapshot)
-	x.keys.want(snap)
-	x.keys.wg.Wait()
-	for _, s := range snap.Segments() {
-		if x.keys.get(s.Segment()) == nil {
-			t.Fatalf("segment of %d documents not in memory", s.Segment().Count())
+	defer release()
+	// A reader started earlier may have read from an older snapshot: ask until every
+	// segment of this one is in memory.
+	for range 10 {
+		x.keys.want(snap)
+		x.keys.wg.Wait()
+		missing := 0
+		for _, s := range snap.Segments() {
+			if x.keys.get(s.Segment()) == nil {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return
 		}
 	}
+	t.Fatalf("segments of %d not in memory", len(snap.Segments()))
 }
 
 // messageIDOf reads the message id of a document id (docID).
