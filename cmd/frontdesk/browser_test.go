@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +139,21 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.WaitFor("languages named, not coded", `Array.from(document.querySelectorAll("#facets .facet")).some(b => /^français \(\d+\)$/.test(b.textContent))`, nil, 5*time.Second)
 	tab.Run("filter by a facet", chromedp.Click(chromedp.CSS("#facets .facet")))
 	tab.WaitFor("a filter chip", `document.querySelectorAll("#chips .chip").length === 1`, nil, 10*time.Second)
+	tab.Axe()
+	// A hit opens its conversation at the message found: in view, marked, focused.
+	hitText := webtest.Eval(tab, "the first hit's text", chromedp.Evaluate[string](`document.querySelector("#hits .hit p").textContent`))
+	href := webtest.Eval(tab, "the first hit's link", chromedp.Evaluate[string](`document.querySelector("#hits .hit h3 a").href`))
+	if !regexp.MustCompile(`/inbox#all/\d+/\d+$`).MatchString(href) {
+		t.Fatalf("hit link %q does not name the message", href)
+	}
+	tab.Run("open the first hit", chromedp.Navigate(href))
+	tab.WaitFor("the message found, focused in its conversation", `(() => {
+		const a = document.activeElement;
+		return a !== null && a.matches("#thread article.msg.target") && a.querySelector(".target-label").textContent === "Trouvé par la recherche" &&
+			/passeport/i.test(a.textContent) && document.querySelectorAll("#thread .target").length === 1; })()`, nil, 10*time.Second)
+	if !strings.Contains(strings.ToLower(hitText), "passeport") {
+		t.Fatalf("first hit %q does not show the word", hitText)
+	}
 	tab.Axe()
 	tab.Run("open the English inbox", chromedp.Navigate(base+"/inbox?lang=en"))
 	tab.WaitFor("the list drawn", `document.querySelectorAll("#conversations li button").length >= 5 && document.documentElement.lang === "en"`, nil, 10*time.Second)

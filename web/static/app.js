@@ -176,7 +176,10 @@
     return tm ? tm.name : '#' + id;
   }
 
-  async function openConversation(id, focus) {
+  // openConversation shows conversation id; with messageId (a search hit), that
+  // message is brought into view, marked and given the focus, so the reader starts
+  // from it in context.
+  async function openConversation(id, focus, messageId) {
     let d;
     try {
       d = await api('GET', '/api/v1/conversations/' + id);
@@ -198,7 +201,17 @@
     renderSide(d);
     for (const b of listEl.querySelectorAll('button[data-id]')) b.setAttribute('aria-current', String(Number(b.dataset.id) === d.id));
     markRead(d);
-    if (focus) threadEl.focus();
+    const target = messageId && threadEl.querySelector(`li[data-mid="${messageId}"] article`);
+    if (target) {
+      target.classList.add('target');
+      target.setAttribute('tabindex', '-1');
+      target.setAttribute('aria-describedby', 'target-label');
+      target.prepend(el('p', { id: 'target-label', class: 'target-label' }, t('thread.found')));
+      target.scrollIntoView({ block: 'center' });
+      target.focus({ preventScroll: true });
+    } else if (messageId) {
+      announce(t('thread.notFound'));
+    } else if (focus) threadEl.focus();
   }
 
   function markRead(d) {
@@ -223,7 +236,8 @@
     for (const m of d.messages) items.push({ at: m.created_at, node: messageNode(m, contactName) });
     for (const e of d.events) if (e.type !== 'created') items.push({ at: e.created_at, node: eventNode(e) });
     items.sort((a, b) => a.at.localeCompare(b.at));
-    const list = el('ol', { class: 'items', 'aria-label': d.subject || contactName }, items.map((i) => i.node));
+    // Focusable, so that the keyboard scrolls a long thread.
+    const list = el('ol', { class: 'items', tabindex: '0', 'aria-label': d.subject || contactName }, items.map((i) => i.node));
     const header = el('header', {},
       el('h2', { id: 'thread-title' }, d.subject || contactName),
       el('div', {}, contactName, ' · ', t('channel.' + d.channel), ' · ', t('status.' + d.status)),
@@ -595,11 +609,11 @@
       state.users = info.users;
       state.teams = info.teams;
     } catch (e) { announce(t('error.generic')); }
-    const [view, id] = location.hash.slice(1).split('/');
+    const [view, id, mid] = location.hash.slice(1).split('/');
     setView(view || 'all');
     loadCounts();
     connect();
-    if (id && Number(id)) openConversation(Number(id), false);
+    if (id && Number(id)) openConversation(Number(id), false, Number(mid) || 0);
   }
   start();
 })();

@@ -55,7 +55,7 @@
   function hitNode(h) {
     return el('li', { class: 'hit' },
       el('article', {},
-        el('h3', {}, el('a', { href: '/inbox#all/' + h.conversation_id }, (h.contact_name || '#' + h.contact_id) + ' — ' + (h.subject || t('search.noSubject')))),
+        el('h3', {}, el('a', { href: '/inbox#all/' + h.conversation_id + '/' + h.message_id }, (h.contact_name || '#' + h.contact_id) + ' — ' + (h.subject || t('search.noSubject')))),
         snippet(h.snippet),
         el('p', { class: 'meta' },
           el('span', { class: 'badge' }, t('channel.' + h.channel)),
