@@ -152,7 +152,10 @@ type Conversation struct {
 	WaitingSince  *time.Time `json:"waiting_since,omitempty"`
 	LastMessageAt time.Time  `json:"last_message_at"`
 	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
-	MessageCount  int        `json:"message_count"`
+	// SLAPausedAt is when the SLA clock stopped: set while the conversation waits for
+	// the contact (pending) or is snoozed. See PauseSLA.
+	SLAPausedAt  *time.Time `json:"sla_paused_at,omitempty"`
+	MessageCount int        `json:"message_count"`
 	// Unread counts inbound messages the listing user has not read (lists only).
 	Unread int `json:"unread,omitempty"`
 	// ContactName and Preview (the start of the last message) fill lists.

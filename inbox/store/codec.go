@@ -152,16 +152,16 @@ func wrap(err error, format string, args ...any) error {
 const conversationColumns = `id, channel, account, thread_key, contact_id, subject, status, priority,
 	category, language, tension, coalesce(team_id, 0), coalesce(assignee_id, 0), tags, snoozed_until,
 	first_response_due, next_response_due, resolution_due, first_response_at, waiting_since,
-	last_message_at, resolved_at, message_count, created_at, updated_at`
+	last_message_at, resolved_at, message_count, created_at, updated_at, sla_paused_at`
 
 // scanConversation scans the conversation columns, then extra destinations.
 func scanConversation(rows *sql.Rows, c *inbox.Conversation, extra ...any) error {
 	var tags string
-	var snoozed, frd, nrd, rd, fra, ws, resolved sql.NullInt64
+	var snoozed, frd, nrd, rd, fra, ws, resolved, paused sql.NullInt64
 	var last, created, updated int64
 	dest := []any{&c.ID, &c.Channel, &c.Account, &c.ThreadKey, &c.ContactID, &c.Subject, &c.Status,
 		&c.Priority, &c.Category, &c.Language, &c.Tension, &c.TeamID, &c.AssigneeID, &tags, &snoozed,
-		&frd, &nrd, &rd, &fra, &ws, &last, &resolved, &c.MessageCount, &created, &updated}
+		&frd, &nrd, &rd, &fra, &ws, &last, &resolved, &c.MessageCount, &created, &updated, &paused}
 	err := rows.Scan(append(dest, extra...)...)
 	if err != nil {
 		return err
@@ -169,7 +169,7 @@ func scanConversation(rows *sql.Rows, c *inbox.Conversation, extra ...any) error
 	c.Tags = parseList(tags)
 	c.SnoozedUntil, c.FirstResponseDue, c.NextResponseDue = ptrMicro(snoozed), ptrMicro(frd), ptrMicro(nrd)
 	c.ResolutionDue, c.FirstResponseAt, c.WaitingSince = ptrMicro(rd), ptrMicro(fra), ptrMicro(ws)
-	c.ResolvedAt = ptrMicro(resolved)
+	c.ResolvedAt, c.SLAPausedAt = ptrMicro(resolved), ptrMicro(paused)
 	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = fromMicro(last), fromMicro(created), fromMicro(updated)
 	return nil
 }

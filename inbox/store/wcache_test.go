@@ -113,6 +113,10 @@ func TestWriterCacheMatchesStore(t *testing.T) {
 			return tx.UpdateConversation(ctx, c)
 		},
 		func(ctx context.Context, tx inbox.Tx, c *inbox.Conversation) error {
+			c.Status, c.SLAPausedAt = inbox.StatusPending, &due
+			return tx.UpdateConversation(ctx, c)
+		},
+		func(ctx context.Context, tx inbox.Tx, c *inbox.Conversation) error {
 			c.Category, c.Priority, c.Tags, c.FirstResponseDue = "etat-civil", 60, nil, &due
 			return tx.(inbox.PipelineTx).UpdateClassification(ctx, c)
 		},
