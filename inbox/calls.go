@@ -189,8 +189,8 @@ func (s *Service) applyCall(ctx context.Context, tx Tx, conv *Conversation, call
 	}
 	var changed []string
 	if conv.Status != StatusOpen && !res.NewConversation {
-		from := conv.Status
-		conv.Status, conv.SnoozedUntil, conv.ResolvedAt = StatusOpen, nil, nil
+		from := s.setStatus(conv, StatusOpen, now)
+		conv.SnoozedUntil, conv.ResolvedAt = nil, nil
 		typ := EventStatusChanged
 		if from == StatusResolved {
 			typ, res.Reopened = EventReopened, true

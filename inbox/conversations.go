@@ -167,7 +167,7 @@ func (s *Service) UpdateConversation(ctx context.Context, actor User, id int64, 
 		}
 		now := s.clock()
 		before := c
-		changed, err := applyPatch(ctx, tx, &c, p, actor.ID, now)
+		changed, err := s.applyPatch(ctx, tx, &c, p, actor.ID, now)
 		if err != nil {
 			return err
 		}
@@ -231,15 +231,14 @@ func (s *Service) validatePatch(ctx context.Context, p *Patch) error {
 
 // applyPatch changes c and writes a timeline event per change; it returns the changed
 // field names.
-func applyPatch(ctx context.Context, tx Tx, c *Conversation, p Patch, actor int64, now time.Time) ([]string, error) {
+func (s *Service) applyPatch(ctx context.Context, tx Tx, c *Conversation, p Patch, actor int64, now time.Time) ([]string, error) {
 	var changed []string
 	note := func(field, typ string, data any) error {
 		changed = append(changed, field)
 		return addEvent(ctx, tx, c.ID, typ, actor, data, now)
 	}
 	if p.Status != nil && (*p.Status != c.Status || *p.Status == StatusSnoozed) {
-		from := c.Status
-		c.Status = *p.Status
+		from := s.setStatus(c, *p.Status, now)
 		c.SnoozedUntil = nil
 		c.ResolvedAt = nil
 		switch c.Status {

@@ -153,7 +153,7 @@ type Conversation struct {
 	LastMessageAt time.Time  `json:"last_message_at"`
 	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
 	// SLAPausedAt is when the SLA clock stopped: set while the conversation waits for
-	// the contact (pending) or is snoozed. See PauseSLA.
+	// the contact (pending) or is snoozed (inbox/slapause.go).
 	SLAPausedAt  *time.Time `json:"sla_paused_at,omitempty"`
 	MessageCount int        `json:"message_count"`
 	// Unread counts inbound messages the listing user has not read (lists only).

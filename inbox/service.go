@@ -115,6 +115,8 @@ type Service struct {
 	now    func() time.Time
 	obs    Observer
 	tokens *tokenCache
+	// opening counts the time SLA clocks stop (slapause.go); nil counts plain time.
+	opening OpeningTime
 }
 
 // Option changes a Service at construction.

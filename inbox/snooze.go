@@ -33,7 +33,8 @@ func (s *Service) WakeSnoozed(ctx context.Context) (int, error) {
 				return nil
 			}
 			before := c
-			c.Status, c.SnoozedUntil, c.UpdatedAt = StatusOpen, nil, now
+			s.setStatus(&c, StatusOpen, now)
+			c.SnoozedUntil, c.UpdatedAt = nil, now
 			if err := addEvent(ctx, tx, id, EventStatusChanged, 0, map[string]any{"from": StatusSnoozed, "to": StatusOpen, "reason": "snooze_ended"}, now); err != nil {
 				return err
 			}

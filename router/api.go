@@ -10,6 +10,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/router/classify"
 	"github.com/frontdeskhq/frontdesk/router/presence"
+	"github.com/frontdeskhq/frontdesk/router/sla"
 	"github.com/frontdeskhq/frontdesk/router/teamqueue"
 )
 
@@ -237,7 +238,8 @@ func (r *Router) Leave(ctx context.Context, u inbox.User) error {
 	return err
 }
 
-// SLATarget is a running SLA target with the opening time left.
+// SLATarget is an SLA target with the opening time left; Stage is ok, warning,
+// breached, or paused while the conversation waits for its contact.
 type SLATarget struct {
 	Target string    `json:"target"`
 	Due    time.Time `json:"due"`
@@ -286,11 +288,23 @@ func (r *Router) Routing(ctx context.Context, u inbox.User, id int64) (Conversat
 	return out, nil
 }
 
+// slaTargets lists c's targets at now; while c's clock is stopped, they are "paused"
+// with the opening time they had left when it stopped (and the deadline as it was:
+// it moves when the conversation opens again).
 func (r *Router) slaTargets(c inbox.Conversation, now time.Time) []SLATarget {
 	out := []SLATarget{}
+	paused := inbox.SLAPaused(c.Status)
+	at := now
+	if paused && c.SLAPausedAt != nil {
+		at = *c.SLAPausedAt
+	}
 	for _, t := range r.targets(c) {
-		out = append(out, SLATarget{Target: t.name, Due: t.due, Stage: string(r.sla.Stage(t.start, t.due, now)),
-			RemainingSeconds: int64(r.sla.Remaining(now, t.due).Seconds())})
+		stage := r.sla.Stage(t.start, t.due, at)
+		if paused {
+			stage = sla.Paused
+		}
+		out = append(out, SLATarget{Target: t.name, Due: t.due, Stage: string(stage),
+			RemainingSeconds: int64(r.sla.Remaining(at, t.due).Seconds())})
 	}
 	return out
 }

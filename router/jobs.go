@@ -160,10 +160,14 @@ func (r *Router) eachActive(ctx context.Context, fn func(inbox.Conversation) err
 
 // CheckSLA records a warning for every running SLA target past WarnAt of its time and a
 // breach for every one past its deadline; each is recorded once, as a timeline event
-// and a bus event supervisors are notified of.
+// and a bus event supervisors are notified of. Conversations waiting for their contact
+// (pending, snoozed) are skipped: their clock is stopped.
 func (r *Router) CheckSLA(ctx context.Context) error {
 	now := r.now()
 	return r.eachActive(ctx, func(c inbox.Conversation) error {
+		if inbox.SLAPaused(c.Status) {
+			return nil // its clock is stopped
+		}
 		for _, t := range r.targets(c) {
 			stage := r.sla.Stage(t.start, t.due, now)
 			if stage == sla.OK {

@@ -538,9 +538,13 @@ func (r *Router) ruleMessage(in inbox.RoutingInput, res classify.Result, now tim
 		OfficeOpen: r.sla.Calendar().Open(now)}
 }
 
-// slaState says how close c is to its nearest deadline, for the priority.
+// slaState says how close c is to its nearest deadline, for the priority: never close
+// while its clock is stopped.
 func (r *Router) slaState(c inbox.Conversation, now time.Time) priority.SLA {
 	worst := priority.SLAOK
+	if inbox.SLAPaused(c.Status) {
+		return worst
+	}
 	for _, t := range r.targets(c) {
 		switch r.sla.Stage(t.start, t.due, now) {
 		case sla.Breached:
@@ -558,8 +562,9 @@ type target struct {
 	start, due time.Time
 }
 
-// targets lists c's running SLA targets: first response until answered, next response
-// while the contact waits after an answer, resolution until resolved.
+// targets lists c's SLA targets: first response until answered, next response while
+// the contact waits after an answer, resolution until resolved. While c waits for its
+// contact (inbox.SLAPaused) they are listed but do not run.
 func (r *Router) targets(c inbox.Conversation) []target {
 	var out []target
 	if c.Status != inbox.StatusOpen && c.Status != inbox.StatusPending {

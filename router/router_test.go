@@ -22,6 +22,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/router/classify"
 	"github.com/frontdeskhq/frontdesk/router/explain"
 	"github.com/frontdeskhq/frontdesk/router/presence"
+	"github.com/frontdeskhq/frontdesk/router/priority"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 	"github.com/frontdeskhq/frontdesk/router/rules"
 	"github.com/frontdeskhq/frontdesk/router/teamqueue"
@@ -423,6 +424,50 @@ func TestSLAWarningsAndBreachesAcrossTheWeekend(t *testing.T) {
 	}
 	if !slices.Contains(topics, inbox.TopicSLABreached) || !slices.Contains(topics, inbox.TopicSLAWarning) {
 		t.Errorf("bus topics %v lack the SLA notifications", topics)
+	}
+}
+
+// TestSLAStopsWhilePending: a conversation waiting for its contact records no warning
+// or breach and gets no deadline points, and its routing view shows its targets
+// paused with the opening time they had left.
+func TestSLAStopsWhilePending(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testConfig())
+	sup := f.user("sophie", inbox.RoleSupervisor, nil)
+	// Friday 16:00: a complaint, first response due Monday 11:00 (see above).
+	f.clock.set(time.Date(2026, 3, 13, 16, 0, 0, 0, paris))
+	c := f.send(channels.Email, "marie@example.fr", "Réclamation", "Le lampadaire devant chez moi est cassé depuis deux semaines, merci d'intervenir.")
+	f.clock.set(time.Date(2026, 3, 13, 16, 30, 0, 0, paris))
+	pending := inbox.StatusPending
+	if _, err := f.svc.UpdateConversation(ctx, sup, c.ID, inbox.Patch{Status: &pending}); err != nil {
+		t.Fatal(err)
+	}
+	f.pump()
+	// Monday 11:30, past the deadline as it was: nothing recorded, no deadline points.
+	f.clock.set(time.Date(2026, 3, 16, 11, 30, 0, 0, paris))
+	f.r.CheckSLA(ctx)
+	for _, e := range f.events(c.ID) {
+		if e == inbox.EventSLAWarning || e == inbox.EventSLABreached {
+			t.Fatalf("SLA event while waiting for the contact: %v", f.events(c.ID))
+		}
+	}
+	if s := f.r.slaState(f.conv(c.ID), f.clock.now()); s != priority.SLAOK {
+		t.Errorf("SLA state while paused = %v, want ok", s)
+	}
+	view, err := f.r.Routing(ctx, sup, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 h left on Friday (16:30-17:30) and 2 h 30 on Monday (8:30-11:00).
+	if len(view.SLA) == 0 || view.SLA[0].Target != inbox.SLAFirstResponse || view.SLA[0].Stage != "paused" || view.SLA[0].RemainingSeconds != 3*3600+1800 {
+		t.Fatalf("routing view SLA = %+v, want the first response paused with 3 h 30 left", view.SLA)
+	}
+	ov, err := f.r.Overview(ctx, sup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ov.SLA.Warning != 0 || ov.SLA.Breached != 0 || len(ov.SLA.Urgent) != 0 {
+		t.Errorf("overview SLA = %+v, want nothing at risk", ov.SLA)
 	}
 }
 

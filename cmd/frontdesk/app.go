@@ -14,6 +14,7 @@ import (
 
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/blob"
+	"github.com/frontdeskhq/frontdesk/inbox/calendar"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/router/queue"
 )
@@ -56,7 +57,14 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		a.store.Close()
 		return nil, err
 	}
-	a.inbox = inbox.New(a.store, a.blobs, cfg.Inbox, log, inbox.WithObserver(a.metrics))
+	// SLA clocks stopped while a conversation waits for its contact count the desk's
+	// opening time, as the router's deadlines do.
+	hours, err := calendar.New(cfg.Router.SLA.Hours.WithDefaults())
+	if err != nil {
+		a.store.Close()
+		return nil, fmt.Errorf("router.sla.business_hours: %w", err)
+	}
+	a.inbox = inbox.New(a.store, a.blobs, cfg.Inbox, log, inbox.WithObserver(a.metrics), inbox.WithOpeningTime(hours))
 	return a, nil
 }
 

@@ -150,6 +150,9 @@ const (
 	OK       Stage = "ok"
 	Warning  Stage = "warning"
 	Breached Stage = "breached"
+	// Paused: the conversation waits for its contact (inbox.SLAPaused); its clock is
+	// stopped.
+	Paused Stage = "paused"
 )
 
 // Stage tells whether a target started at start and due at due is, at now, fine, near

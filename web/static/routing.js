@@ -115,9 +115,12 @@
       expl.route ? el('dt', {}, t('routing.route')) : null,
       expl.route ? el('dd', { class: 'hint why-route' }, why(expl.route)) : null));
     if ((r.sla || []).length) {
+      // A paused target (the conversation waits for its contact) shows the time it
+      // had left; its deadline moves when the conversation opens again.
       nodes.push(el('h3', {}, t('routing.sla')), el('ul', { class: 'sla' }, r.sla.map((s) => el('li', { class: 'sla-' + s.stage },
-        t('sla.' + s.target) + ' : ', el('strong', {}, left(s.remaining_seconds)),
-        el('span', { class: 'hint' }, ' (' + window.FD.time.format(new Date(s.due)) + ')')))));
+        t('sla.' + s.target) + ' : ', el('strong', {}, s.stage === 'paused' ? t('routing.paused') : left(s.remaining_seconds)),
+        el('span', { class: 'hint' }, s.stage === 'paused' ? ' (' + left(s.remaining_seconds) + ')'
+          : ' (' + window.FD.time.format(new Date(s.due)) + ')')))));
     }
     nodes.push(correction(d, ctx), transfer(d, ctx));
     box.replaceChildren(...nodes);
