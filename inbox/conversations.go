@@ -369,7 +369,8 @@ func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput
 				if err := addEvent(ctx, tx, c.ID, EventStatusChanged, actor.ID, map[string]any{"from": c.Status, "to": StatusPending, "reason": "reply"}, now); err != nil {
 					return err
 				}
-				c.Status, c.SnoozedUntil, c.ResolvedAt = StatusPending, nil, nil
+				s.setStatus(&c, StatusPending, now)
+				c.SnoozedUntil, c.ResolvedAt = nil, nil
 				changed = append(changed, "status")
 			}
 		}

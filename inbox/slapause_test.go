@@ -149,6 +149,15 @@ func TestSLAPauseEndsEveryWay(t *testing.T) {
 	if c.SLAPausedAt != nil || !c.ResolutionDue.Equal(due.Add(3*time.Hour)) {
 		t.Fatalf("resolved while pending: paused at %v, due %v; want cleared, due unmoved", c.SLAPausedAt, c.ResolutionDue)
 	}
+	// Writing to the contact of a resolved conversation waits for them again: stopped.
+	f.clock.add(time.Hour)
+	if _, err := f.svc.Reply(ctx, admin, res.ConversationID, inbox.ReplyInput{Text: "Un dernier mot : le dossier est complet."}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = f.store.Conversation(ctx, res.ConversationID)
+	if c.Status != inbox.StatusPending || c.SLAPausedAt == nil || !c.SLAPausedAt.Equal(f.clock.now()) {
+		t.Fatalf("after a reply to a resolved conversation: %s, paused at %v; want pending, stopped now", c.Status, c.SLAPausedAt)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
