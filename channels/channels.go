@@ -61,6 +61,9 @@ func (i Identity) LogValue() slog.Value {
 
 // Attachment is a file carried by a message.
 type Attachment struct {
+	// ID is the inbox's id of an outbound message's file (0 for inbound ones), for
+	// channels that link to it rather than carry it (web chat).
+	ID          int64
 	Filename    string
 	ContentType string
 	// ContentID is the MIME Content-ID of an inline part (without angle brackets).

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/frontdeskhq/frontdesk/channels"
 )
 
 // CanSee reports whether u may see conversation c.
@@ -313,6 +316,10 @@ type ReplyInput struct {
 	Text string `json:"text"`
 	// Note makes it a private note, never sent to the contact.
 	Note bool `json:"note"`
+	// Attachments are files sent with the reply (a multipart upload, not JSON): at most
+	// MaxAttachments, together at most MaxAttachmentBytes (what a mailbox accepts). A
+	// reply with files may have no text.
+	Attachments []channels.Attachment `json:"-"`
 }
 
 // Reply adds an agent's message or private note to conversation id. A reply is queued
@@ -327,6 +334,10 @@ func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput
 		return Message{}, ErrUnauthorized
 	}
 	text, err := s.normalText(in.Text)
+	if err != nil && (len(in.Attachments) == 0 || strings.TrimSpace(in.Text) != "") {
+		return Message{}, err
+	}
+	files, err := s.replyFiles(ctx, in.Attachments)
 	if err != nil {
 		return Message{}, err
 	}
@@ -346,6 +357,7 @@ func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput
 			Channel:        c.Channel,
 			AuthorUserID:   actor.ID,
 			Text:           text,
+			Attachments:    files,
 			DeliveryStatus: DeliveryQueued,
 			CreatedAt:      now,
 		}
@@ -394,6 +406,39 @@ func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput
 		return publish(ctx, tx, TopicMessageCreated, &c, &m, actor.ID, nil, now)
 	})
 	return m, err
+}
+
+// readBlob reads the content stored under sum.
+func (s *Service) readBlob(ctx context.Context, sum string) ([]byte, error) {
+	r, err := s.blobs.Open(ctx, sum)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, s.cfg.MaxAttachmentBytes+1))
+}
+
+// replyFiles checks an agent's files against the limits (an error, not a warning: the
+// agent is there to choose) and stores them in the blob store.
+func (s *Service) replyFiles(ctx context.Context, in []channels.Attachment) ([]Attachment, error) {
+	if len(in) > s.cfg.MaxAttachments {
+		return nil, invalid("attachments", "%d files, at most %d", len(in), s.cfg.MaxAttachments)
+	}
+	var total int64
+	for _, a := range in {
+		if len(a.Data) == 0 {
+			return nil, invalid("attachments", "%q is empty", cleanLine(a.Filename, 255))
+		}
+		if strings.TrimSpace(a.Filename) == "" {
+			return nil, invalid("attachments", "a file has no name")
+		}
+		total += int64(len(a.Data))
+	}
+	if total > s.cfg.MaxAttachmentBytes {
+		return nil, invalid("attachments", "%d bytes in all, at most %d", total, s.cfg.MaxAttachmentBytes)
+	}
+	files, _, err := s.storeAttachments(ctx, in, nil)
+	return files, err
 }
 
 // RecordDelivery stores the outcome of delivering outbound message id: status is
@@ -448,6 +493,8 @@ type Outgoing struct {
 	Thread []string
 	// Author is the agent who wrote the message, when known.
 	Author User
+	// Files are the message's attachments with their content, for the channel to send.
+	Files []channels.Attachment
 }
 
 // OutgoingMessage returns message id with its delivery context, for the outbound worker
@@ -468,6 +515,13 @@ func (s *Service) OutgoingMessage(ctx context.Context, id int64) (Outgoing, erro
 		if o.Author, err = s.store.User(ctx, o.Message.AuthorUserID); err != nil && !errors.Is(err, ErrNotFound) {
 			return o, fmt.Errorf("inbox: author %d: %w", o.Message.AuthorUserID, err)
 		}
+	}
+	for _, a := range o.Message.Attachments {
+		data, err := s.readBlob(ctx, a.SHA256)
+		if err != nil {
+			return o, fmt.Errorf("inbox: attachment %q of message %d: %w", a.Filename, id, err)
+		}
+		o.Files = append(o.Files, channels.Attachment{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Data: data})
 	}
 	msgs, err := s.store.Messages(ctx, o.Conversation.ID)
 	if err != nil {

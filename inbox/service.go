@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 )
@@ -99,6 +100,8 @@ func (c Config) Validate() error {
 type Blobs interface {
 	// Put stores data and returns its hex SHA-256. Storing the same data twice is cheap.
 	Put(ctx context.Context, data []byte) (string, error)
+	// Open returns the content stored under hex sum (the files of an outgoing message).
+	Open(ctx context.Context, sum string) (io.ReadCloser, error)
 }
 
 // Observer is told about every ingest, for metrics.

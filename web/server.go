@@ -35,6 +35,9 @@ type Config struct {
 	PublicURL string `yaml:"public_url"`
 	// MaxBodyBytes caps JSON request bodies.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxUploadBytes caps a reply sent with files (multipart): the files themselves are
+	// capped by inbox.max_attachment_bytes together.
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
 	// ShutdownTimeout bounds how long in-flight requests may finish after a stop signal.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// SessionTTL is how long an agent stays signed in.
@@ -46,6 +49,9 @@ const (
 	DefaultAddr = "127.0.0.1:8080"
 	// DefaultMaxBodyBytes: 1 MiB holds a 256 KiB message with JSON escaping to spare.
 	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxUploadBytes: the inbox's 25 MiB of files, the text and the form's
+	// framing.
+	DefaultMaxUploadBytes = 26 << 20
 	// DefaultShutdownTimeout: long enough for in-flight ingests, short enough for a
 	// service manager's stop timeout.
 	DefaultShutdownTimeout = 10 * time.Second
@@ -58,6 +64,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxUploadBytes == 0 {
+		c.MaxUploadBytes = DefaultMaxUploadBytes
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -174,6 +175,49 @@ func TestSendHeadersThreadingAndRoundTrip(t *testing.T) {
 	}
 	if v := mailparse.New(mailparse.Limits{}).Parse(be.last().raw).Header.Get("Auto-Submitted"); v != "auto-replied" {
 		t.Fatalf("acknowledgement Auto-Submitted = %q", v)
+	}
+}
+
+// TestSendAgentFiles: the files of an agent's reply leave as MIME attachments, named,
+// typed and byte for byte, beside the text.
+func TestSendAgentFiles(t *testing.T) {
+	ctx := context.Background()
+	be, host, port := startCapture(t)
+	h := newHub(t)
+	cfg := baseConfig()
+	cfg.SMTPOut.Host, cfg.SMTPOut.Port, cfg.SMTPOut.TLS = host, port, TLSNone
+	c := newTestChannel(t, cfg, h.svc)
+	in, err := c.Receive(ctx, rawMail([]string{"From: marie@example.fr", "Subject: Formulaire", "Message-ID: <f1@example.fr>"}, "Le formulaire ?"), Delivery{Account: "accueil"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := []byte("%PDF-1.4\n\x00\xffbinaire")
+	m, err := h.svc.Reply(ctx, h.admin, in.Result.ConversationID, inbox.ReplyInput{Text: "Le voici.", Attachments: []channels.Attachment{
+		{Filename: "cerfa 12100*03.pdf", ContentType: "application/pdf", Data: pdf},
+		{Filename: "pièces.txt", ContentType: "text/plain; charset=utf-8", Data: []byte("Justificatif de domicile\n")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := h.svc.OutgoingMessage(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := channels.Outbound{MessageID: m.ID, ConversationID: o.Conversation.ID, Channel: channels.Email, Account: "accueil",
+		To: channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr"}, Subject: "Re: Formulaire", Text: o.Message.Text, Attachments: o.Files}
+	if _, err := c.Sender().Send(ctx, out); err != nil {
+		t.Fatalf("Send() = %v", err)
+	}
+	got := mailparse.New(mailparse.Limits{}).Parse(be.last().raw)
+	if got.Text != "Le voici." || len(got.Attachments) != 2 {
+		t.Fatalf("mail: text %q, %d attachments", got.Text, len(got.Attachments))
+	}
+	a, b := got.Attachments[0], got.Attachments[1]
+	if a.Filename != "cerfa 12100*03.pdf" || a.ContentType != "application/pdf" || !bytes.Equal(a.Data, pdf) {
+		t.Errorf("first attachment = %q %q %q", a.Filename, a.ContentType, a.Data)
+	}
+	if b.Filename != "pièces.txt" || string(b.Data) != "Justificatif de domicile\n" {
+		t.Errorf("second attachment = %q %q", b.Filename, b.Data)
 	}
 }
 

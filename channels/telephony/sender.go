@@ -137,6 +137,9 @@ func (s *Sender) form(out channels.Outbound) (url.Values, error) {
 	if !ok {
 		return nil, errors.New("telephony: send sms: the recipient's number is not a phone number")
 	}
+	if len(out.Attachments) > 0 {
+		return nil, errors.New("telephony: send sms: files cannot go by SMS; send the text alone, and the files by email")
+	}
 	body := strings.TrimSpace(out.Text)
 	switch n := utf8.RuneCountInString(body); {
 	case n == 0:

@@ -102,6 +102,11 @@ func TestSenderErrors(t *testing.T) {
 		"not a number":    {MessageID: 3, To: channels.Identity{Kind: channels.KindPhone, Value: "ORANGE"}, Text: "x"},
 		"empty":           sms(4, "   "),
 		"too long":        sms(5, strings.Repeat("é", telephony.MaxSMSLength+1)),
+		"with a file": func() channels.Outbound {
+			o := sms(7, "Voici le formulaire")
+			o.Attachments = []channels.Attachment{{Filename: "cerfa.pdf", Data: []byte("%PDF")}}
+			return o
+		}(),
 	}
 	for name, out := range bad {
 		if _, err := s.Send(context.Background(), out); !channels.IsPermanent(err) {

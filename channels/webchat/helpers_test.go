@@ -248,10 +248,10 @@ func (v *visitor) alive() {
 
 // reply has the agent answer the visitor's conversation and delivers it through the
 // Sender as the outbound worker would.
-func (f *fixture) reply(conv int64, text string) (inbox.Message, string) {
+func (f *fixture) reply(conv int64, text string, files ...channels.Attachment) (inbox.Message, string) {
 	f.t.Helper()
 	ctx := context.Background()
-	m, err := f.svc.Reply(ctx, f.agent, conv, inbox.ReplyInput{Text: text})
+	m, err := f.svc.Reply(ctx, f.agent, conv, inbox.ReplyInput{Text: text, Attachments: files})
 	if err != nil {
 		f.t.Fatalf("Reply() = %v", err)
 	}
@@ -260,7 +260,7 @@ func (f *fixture) reply(conv int64, text string) (inbox.Message, string) {
 		f.t.Fatal(err)
 	}
 	out := channels.Outbound{MessageID: m.ID, ConversationID: conv, Channel: channels.Webchat,
-		Account: o.Conversation.Account, AuthorName: f.agent.Name, Text: text,
+		Account: o.Conversation.Account, AuthorName: f.agent.Name, Text: text, Attachments: o.Files,
 		To: channels.Identity{Kind: channels.KindVisitor, Value: o.Conversation.ThreadKey}}
 	ext, err := f.chat.Sender().Send(ctx, out)
 	if err != nil {

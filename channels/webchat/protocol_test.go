@@ -308,6 +308,25 @@ func TestSenderOutcomes(t *testing.T) {
 	}
 }
 
+// TestAgentFileReachesTheVisitor: a file an agent sends arrives live with a link
+// signed for the visitor, which serves its content.
+func TestAgentFileReachesTheVisitor(t *testing.T) {
+	f := newFixture(t, nil)
+	v, _, _ := f.hello("demo", "", 0)
+	a := v.message("c1", "Quel formulaire remplir ?")
+	pdf := "%PDF-1.4 cerfa 12100"
+	m, _ := f.reply(a.Conv, "Celui-ci :", channels.Attachment{Filename: "cerfa_12100.pdf", ContentType: "application/pdf", Data: []byte(pdf)})
+	var got ServerMessage
+	v.read(&got)
+	if got.Seq != m.ID || len(got.Attachments) != 1 || got.Attachments[0].Name != "cerfa_12100.pdf" || got.Attachments[0].Size != int64(len(pdf)) {
+		t.Fatalf("visitor got %+v, want the reply with its file", got)
+	}
+	resp, body := get(t, f.srv.URL+got.Attachments[0].URL)
+	if resp.StatusCode != 200 || string(body) != pdf {
+		t.Fatalf("GET %s = %d %q", got.Attachments[0].URL, resp.StatusCode, body)
+	}
+}
+
 func TestComingBackCancelsTheQueuedEmail(t *testing.T) {
 	f := newFixture(t, nil)
 	v, _, _ := f.hello("demo", "", 0)

@@ -48,8 +48,13 @@ func (sn sender) Send(ctx context.Context, out channels.Outbound) (string, error
 	}
 	k := visitorKey{site: out.Account, visitor: out.To.Value}
 	ext := func(how string) string { return fmt.Sprintf("wc-out:%d:%s", out.MessageID, how) }
-	frame := encode(ServerMessage{Type: TypeMessage, Seq: out.MessageID, Conv: out.ConversationID, From: "agent",
-		Author: firstName(out.AuthorName), Text: out.Text, At: s.now().UTC()})
+	msg := ServerMessage{Type: TypeMessage, Seq: out.MessageID, Conv: out.ConversationID, From: "agent",
+		Author: firstName(out.AuthorName), Text: out.Text, At: s.now().UTC()}
+	for _, a := range out.Attachments {
+		msg.Attachments = append(msg.Attachments, s.fileDescriptor(k, out.ConversationID,
+			inbox.Attachment{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, Size: int64(len(a.Data))}))
+	}
+	frame := encode(msg)
 	pushed := 0
 	for _, c := range s.hub.sockets(k) {
 		c.setConv(out.ConversationID)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -154,6 +156,19 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	if !strings.Contains(strings.ToLower(hitText), "passeport") {
 		t.Fatalf("first hit %q does not show the word", hitText)
 	}
+	tab.Axe()
+	// A reply with a file: chosen, listed, sent, and shown with its link in the thread.
+	form := filepath.Join(t.TempDir(), "liste-des-pieces.txt")
+	if err := os.WriteFile(form, []byte("Ancien passeport\nPhoto d'identité\nJustificatif de domicile\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tab.Run("attach a file", chromedp.SetUploadFiles(chromedp.CSS("#reply-files"), []string{form}))
+	tab.WaitFor("the file listed", `document.querySelector(".composer .chosen li") !== null && document.querySelector(".composer .chosen li").textContent.startsWith("liste-des-pieces.txt")`, nil, 5*time.Second)
+	tab.Run("send it", chromedp.SendKeys(chromedp.CSS("#reply"), "Voici la liste des pièces."), chromedp.Click(chromedp.CSS(".composer button[type=submit]")))
+	tab.WaitFor("the reply with its file in the thread", `Array.from(document.querySelectorAll("#thread article.msg.out")).some(a =>
+		a.textContent.includes("Voici la liste des pièces.") && a.querySelector('a[href^="/api/v1/attachments/"]') !== null &&
+		a.querySelector('a[href^="/api/v1/attachments/"]').textContent.includes("liste-des-pieces.txt")) &&
+		document.querySelector(".composer .chosen li") === null`, nil, 10*time.Second)
 	tab.Axe()
 	tab.Run("open the English inbox", chromedp.Navigate(base+"/inbox?lang=en"))
 	tab.WaitFor("the list drawn", `document.querySelectorAll("#conversations li button").length >= 5 && document.documentElement.lang === "en"`, nil, 10*time.Second)

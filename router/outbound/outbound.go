@@ -149,6 +149,7 @@ func build(o inbox.Outgoing) (channels.Outbound, error) {
 		HTML:           o.Message.HTML,
 		AuthorName:     o.Author.Name,
 		AutoSubmitted:  o.Message.AutoSubmitted,
+		Attachments:    o.Files,
 	}
 	kind := identityKind(c.Channel)
 	for _, id := range o.Contact.Identities {

@@ -255,12 +255,19 @@
     const sendBtn = el('button', { type: 'submit', class: 'primary' }, t('compose.send'));
     const tab = (note, label) => el('button', { type: 'button', 'aria-pressed': String(state.noteMode === note),
       onclick: () => setMode(note, true) }, label);
-    const form = el('form', { class: 'composer' + (state.noteMode ? ' note' : ''), onsubmit: (ev) => { ev.preventDefault(); submitReply(area, sendBtn); } },
+    // Files go with a reply or a note, except by SMS or phone, which cannot carry them.
+    const canAttach = !(state.current && ['sms', 'telephony'].includes(state.current.channel));
+    const files = el('input', { type: 'file', id: 'reply-files', multiple: true, class: 'sr-only',
+      onchange: () => chosen.replaceChildren(...[...files.files].map((f) => el('li', {}, f.name + ' (' + Math.ceil(f.size / 1024) + ' Ko)'))) });
+    const chosen = el('ul', { class: 'chosen', 'aria-live': 'polite', 'aria-label': t('compose.files') });
+    const attach = canAttach ? el('label', { for: 'reply-files', class: 'attach button' }, t('compose.attach')) : null;
+    const form = el('form', { class: 'composer' + (state.noteMode ? ' note' : ''), onsubmit: (ev) => { ev.preventDefault(); submitReply(area, sendBtn, files); } },
       el('div', { class: 'tabs', role: 'group', 'aria-label': t('compose.reply') }, tab(false, t('compose.reply')), tab(true, t('compose.note'))),
       area,
-      el('div', { class: 'actions' }, el('span', { class: 'hint' }, el('kbd', {}, 'Ctrl'), ' + ', el('kbd', {}, '⏎')), sendBtn));
+      canAttach ? files : null, chosen,
+      el('div', { class: 'actions' }, attach, el('span', { class: 'hint' }, el('kbd', {}, 'Ctrl'), ' + ', el('kbd', {}, '⏎')), sendBtn));
     area.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submitReply(area, sendBtn); }
+      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submitReply(area, sendBtn, files); }
     });
     area.addEventListener('input', typingStarted);
     return form;
@@ -276,14 +283,26 @@
     if (focus) fresh.querySelector('textarea').focus();
   }
 
-  async function submitReply(area, btn) {
+  async function submitReply(area, btn, files) {
     const text = area.value.trim();
-    if (!text || !state.current) return;
+    const picked = files && files.files ? [...files.files] : [];
+    if ((!text && !picked.length) || !state.current) return;
     btn.disabled = true;
     btn.textContent = t('compose.sending');
+    let body = { text, note: state.noteMode };
+    if (picked.length) {
+      body = new FormData();
+      body.append('text', text);
+      body.append('note', String(state.noteMode));
+      for (const f of picked) body.append('file', f, f.name);
+    }
     try {
-      const m = await api('POST', `/api/v1/conversations/${state.current.id}/messages`, { text, note: state.noteMode });
+      const m = await api('POST', `/api/v1/conversations/${state.current.id}/messages`, body);
       area.value = '';
+      if (picked.length) {
+        files.value = '';
+        files.dispatchEvent(new Event('change'));
+      }
       typingStopped();
       appendMessage(m);
       announce(t('compose.sent'));

@@ -41,7 +41,9 @@
   // the login page.
   async function api(method, path, data) {
     const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' } };
-    if (data !== undefined) {
+    if (data instanceof FormData) {
+      opts.body = data; // multipart, its boundary set by the browser
+    } else if (data !== undefined) {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(data);
     }
