@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -114,6 +115,42 @@ func (w *workspace) post(ctx context.Context, channel, threadTS, text, username 
 		return err
 	})
 	return ts, err
+}
+
+// upload shares files in channel (in thread threadTS if set) with comment as their
+// message. Each file goes to the URL files.getUploadURLExternal gives; then
+// files.completeUploadExternal shares them all at once, so that the contact sees one
+// message with every file, or none (files uploaded but never shared are dropped by
+// Slack). It returns the first file's id.
+func (w *workspace) upload(ctx context.Context, channel, threadTS, comment string, files []channels.Attachment) (string, error) {
+	summaries := make([]slack.FileSummary, 0, len(files))
+	for _, f := range files {
+		var u *slack.GetUploadURLExternalResponse
+		err := w.call(ctx, "files.getUploadURLExternal", func(ctx context.Context) error {
+			var err error
+			u, err = w.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Filename, FileSize: len(f.Data)})
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		err = w.call(ctx, "files upload", func(ctx context.Context) error {
+			return w.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: u.UploadURL, Reader: bytes.NewReader(f.Data), Filename: f.Filename})
+		})
+		if err != nil {
+			return "", err
+		}
+		summaries = append(summaries, slack.FileSummary{ID: u.FileID, Title: f.Filename})
+	}
+	err := w.call(ctx, "files.completeUploadExternal", func(ctx context.Context) error {
+		_, err := w.api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{Files: summaries,
+			Channel: channel, ThreadTimestamp: threadTS, InitialComment: comment})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return summaries[0].ID, nil
 }
 
 // ephemeral shows text to one user of a channel; failures are only logged, it is a

@@ -35,6 +35,10 @@ type fakeSlack struct {
 	replies map[string][]map[string]any
 	// files by path under /files/.
 	files map[string][]byte
+	// uploads holds the content uploaded, by file id; shared the files completed, by
+	// file id: channel and thread.
+	uploads map[string][]byte
+	shared  map[string][2]string
 	// fail holds canned responses served, once each, before the real one, by method.
 	fail map[string][]cannedResponse
 	ts   int
@@ -53,7 +57,8 @@ type cannedResponse struct {
 
 func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{t: t, token: "xoxb-test-token", users: map[string]map[string]any{},
-		replies: map[string][]map[string]any{}, files: map[string][]byte{}, fail: map[string][]cannedResponse{}, ts: 1000}
+		replies: map[string][]map[string]any{}, files: map[string][]byte{}, fail: map[string][]cannedResponse{}, ts: 1000,
+		uploads: map[string][]byte{}, shared: map[string][2]string{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -75,6 +80,21 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Write(data)
+		return
+	}
+	if id, ok := strings.CutPrefix(r.URL.Path, "/upload/"); ok {
+		// The upload URL files.getUploadURLExternal gave: a multipart "file" part.
+		f.record("files upload", map[string]string{"file": id, "token": auth})
+		file, _, err := r.FormFile("file")
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		data, _ := io.ReadAll(file)
+		f.mu.Lock()
+		f.uploads[id] = data
+		f.mu.Unlock()
+		fmt.Fprintf(w, "OK - %d", len(data))
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -109,6 +129,33 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		f.ts++
 		writeJSON(w, 200, map[string]any{"ok": true, "channel": form["channel"], "ts": fmt.Sprintf("%d.000100", f.ts)})
+	case "files.getUploadURLExternal":
+		if form["filename"] == "" || form["length"] == "" || form["length"] == "0" {
+			writeJSON(w, 200, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		f.ts++
+		id := fmt.Sprintf("F%d", f.ts)
+		writeJSON(w, 200, map[string]any{"ok": true, "upload_url": f.srv.URL + "/upload/" + id, "file_id": id})
+	case "files.completeUploadExternal":
+		var files []struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+		}
+		if err := json.Unmarshal([]byte(form["files"]), &files); err != nil || len(files) == 0 {
+			writeJSON(w, 200, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		var out []map[string]any
+		for _, fl := range files {
+			if _, ok := f.uploads[fl.ID]; !ok {
+				writeJSON(w, 200, map[string]any{"ok": false, "error": "file_not_found"})
+				return
+			}
+			f.shared[fl.ID] = [2]string{form["channel_id"], form["thread_ts"]}
+			out = append(out, map[string]any{"id": fl.ID, "title": fl.Title})
+		}
+		writeJSON(w, 200, map[string]any{"ok": true, "files": out})
 	case "chat.postEphemeral":
 		writeJSON(w, 200, map[string]any{"ok": true, "message_ts": "1.1"})
 	case "users.info":

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/slack-go/slack/slackutilsx"
+
 	"github.com/frontdeskhq/frontdesk/channels"
 )
 
@@ -12,7 +14,8 @@ var _ channels.Sender = (*Hub)(nil)
 // Send delivers an agent's reply to a customer conversation: into the DM, or into the
 // thread of the Slack Connect channel, with chat.postMessage. The text is escaped, so
 // an agent cannot ping @channel by accident. With post_as_agent the message shows the
-// agent's name. It returns team/channel/ts, the external id inbound messages have.
+// agent's name. It returns team/channel/ts, the external id inbound messages have. A
+// reply with files is shared as one file message (upload), its text as the message.
 //
 // Slack has no idempotency key for chat.postMessage: if the hub crashes after Slack
 // accepted a message and before the delivery was recorded, the outbound worker sends
@@ -30,19 +33,25 @@ func (h *Hub) Send(ctx context.Context, out channels.Outbound) (string, error) {
 		return "", channels.Permanent(err)
 	}
 	text := strings.TrimSpace(out.Text)
-	if len(out.Attachments) > 0 {
-		var names []string
-		for _, a := range out.Attachments {
-			names = append(names, a.Filename)
-		}
-		text += "\n(attachments not sent through Slack: " + strings.Join(names, ", ") + ")"
-	}
-	if text == "" {
-		return "", permanent("nothing to send: the reply is empty")
-	}
 	username := ""
 	if w.PostAsAgent {
 		username = strings.TrimSpace(out.AuthorName)
+	}
+	if len(out.Attachments) > 0 {
+		// Files are shared with the text as their message (files:write). A file
+		// message shows the app's name, so the agent's is written in it.
+		comment := slackutilsx.EscapeMessage(truncateText(text, maxPostBytes))
+		if username != "" {
+			comment = "*" + slackutilsx.EscapeMessage(username) + "*\n" + comment
+		}
+		id, err := w.upload(ctx, channel, threadTS, comment, out.Attachments)
+		if err != nil {
+			return "", err
+		}
+		return externalID(w.TeamID, channel, "file-"+id), nil
+	}
+	if text == "" {
+		return "", permanent("nothing to send: the reply is empty")
 	}
 	ts, err := w.post(ctx, channel, threadTS, truncateText(text, maxPostBytes), username)
 	if err != nil {

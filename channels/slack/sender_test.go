@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -97,6 +98,73 @@ func TestAgentReplyToSlackThread(t *testing.T) {
 	f.drain()
 	if d, _ := f.st.Conversation(ctx, byKey["D0001"].ID); d.MessageCount != 2 {
 		t.Fatalf("DM conversation has %d messages, want 2 (our echo ignored)", d.MessageCount)
+	}
+}
+
+// TestAgentFilesToSlack: an agent's files are uploaded (each to the URL Slack gives)
+// and shared in the thread as one message whose text is the reply, escaped and
+// signed with the agent's name; a rate limit on the way is waited out; a missing
+// scope fails the reply for good.
+func TestAgentFilesToSlack(t *testing.T) {
+	f := newFixture(t, ModeCustomer)
+	ctx := context.Background()
+	f.api.addUser("U1", "Marie Dupont", "", false)
+	f.deliver(messageEvent("Ev1", map[string]any{"type": "message", "channel": "CSHARED", "channel_type": "channel", "user": "U1",
+		"text": "Le formulaire ?", "ts": "1700000000.000100"}, map[string]any{"is_ext_shared_channel": true}))
+	f.drain()
+	var after uint64
+	f.runOutbound(&after, 1)
+	camille := f.agent("camille@mairie.fr", "Camille Martin")
+	conv := f.conversations()[0]
+
+	pdf := []byte("%PDF-1.4\x00\xff cerfa")
+	f.api.failNext("files.getUploadURLExternal", cannedResponse{status: http.StatusTooManyRequests, retryAfter: "1"})
+	m, err := f.svc.Reply(ctx, camille, conv.ID, inbox.ReplyInput{Text: "Le voici <!here>", Attachments: []channels.Attachment{
+		{Filename: "cerfa.pdf", ContentType: "application/pdf", Data: pdf},
+		{Filename: "pieces.txt", ContentType: "text/plain", Data: []byte("Justificatif de domicile")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.runOutbound(&after, 1); errs != nil {
+		t.Fatalf("outbound = %v", errs)
+	}
+	done := f.api.callsTo("files.completeUploadExternal")
+	if len(done) != 1 || len(f.api.callsTo("chat.postMessage")) != 0 {
+		t.Fatalf("%d completions and %d posts, want the files shared in one message", len(done), len(f.api.callsTo("chat.postMessage")))
+	}
+	form := done[0].Form
+	if form["channel_id"] != "CSHARED" || form["thread_ts"] != "1700000000.000100" || form["initial_comment"] != "*Camille Martin*\nLe voici &lt;!here&gt;" {
+		t.Fatalf("files.completeUploadExternal form = %v, want the thread, the agent's name and the escaped text", form)
+	}
+	f.api.mu.Lock()
+	uploads, shared := len(f.api.uploads), len(f.api.shared)
+	var gotPDF []byte
+	for id, d := range f.api.uploads {
+		if f.api.shared[id][0] == "CSHARED" && bytes.HasPrefix(d, []byte("%PDF")) {
+			gotPDF = d
+		}
+	}
+	f.api.mu.Unlock()
+	if uploads != 2 || shared != 2 || !bytes.Equal(gotPDF, pdf) {
+		t.Fatalf("%d uploads, %d shared, pdf %q; want both files, byte for byte", uploads, shared, gotPDF)
+	}
+	if len(f.sleeps) != 1 || f.sleeps[0] != time.Second {
+		t.Fatalf("sleeps = %v, want the Retry-After waited", f.sleeps)
+	}
+	got, _ := f.st.Message(ctx, m.ID)
+	if got.DeliveryStatus != inbox.DeliverySent || !strings.HasPrefix(got.ExternalID, "T0001/CSHARED/file-F") {
+		t.Fatalf("reply = %s %q, want sent with the file id", got.DeliveryStatus, got.ExternalID)
+	}
+
+	f.api.failNext("files.completeUploadExternal", cannedResponse{status: 200, body: `{"ok":false,"error":"missing_scope","needed":"files:write"}`})
+	m2, err := f.svc.Reply(ctx, camille, conv.ID, inbox.ReplyInput{Attachments: []channels.Attachment{{Filename: "plan.png", Data: []byte("\x89PNG")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.runOutbound(&after, 1)
+	if got, _ := f.st.Message(ctx, m2.ID); got.DeliveryStatus != inbox.DeliveryFailed || !strings.Contains(got.DeliveryError, "missing_scope") {
+		t.Fatalf("reply without the scope = %s %q, want failed naming missing_scope", got.DeliveryStatus, got.DeliveryError)
 	}
 }
 
