@@ -34,7 +34,7 @@ type fixture struct {
 	blobs *blob.Dir
 }
 
-func newFixture(t testing.TB, cfg inbox.Config) *fixture {
+func newFixture(t testing.TB, cfg inbox.Config, opts ...inbox.Option) *fixture {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
@@ -48,7 +48,7 @@ func newFixture(t testing.TB, cfg inbox.Config) *fixture {
 		t.Fatal(err)
 	}
 	c := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	return &fixture{svc: inbox.New(st, b, cfg, log, inbox.WithClock(c.now)), store: st, clock: c, blobs: b}
+	return &fixture{svc: inbox.New(st, b, cfg, log, append([]inbox.Option{inbox.WithClock(c.now)}, opts...)...), store: st, clock: c, blobs: b}
 }
 
 func email(from, extID, subject, text string, refs ...string) channels.Envelope {

@@ -2,16 +2,11 @@ package inbox_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
-	"github.com/frontdeskhq/frontdesk/inbox/blob"
 	"github.com/frontdeskhq/frontdesk/inbox/calendar"
-	"github.com/frontdeskhq/frontdesk/inbox/store"
 )
 
 // paris reads a wall-clock time in Paris.
@@ -28,27 +23,17 @@ func paris(t *testing.T, s string) time.Time {
 	return v.UTC()
 }
 
-// deskFixture is a fixture whose Service counts SLA pauses in the default opening
-// hours (Monday to Friday, 8:30-12:30 and 13:30-17:30, Paris).
+// deskFixture is a fixture from start whose Service counts SLA pauses in the default
+// opening hours (Monday to Friday, 8:30-12:30 and 13:30-17:30, Paris).
 func deskFixture(t *testing.T, start time.Time) *fixture {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	st, err := store.Open(context.Background(), store.Config{}, dir, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b, err := blob.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cal, err := calendar.New(calendar.Hours{}.WithDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: start}
-	return &fixture{svc: inbox.New(st, b, inbox.Config{}, log, inbox.WithClock(c.now), inbox.WithOpeningTime(cal)), store: st, clock: c, blobs: b}
+	f := newFixture(t, inbox.Config{}, inbox.WithOpeningTime(cal))
+	f.clock.add(start.Sub(f.clock.now()))
+	return f
 }
 
 // TestSLAPausedWhileWaitingForTheContact: a conversation set to pending stops its SLA

@@ -29,6 +29,12 @@ type apiFixture struct {
 
 func newAPI(t testing.TB, checks ...Check) *apiFixture {
 	t.Helper()
+	return newAPIConfigured(t, Config{Addr: "127.0.0.1:0", MaxBodyBytes: 4096}, inbox.Config{}, testUsers[:3], checks...)
+}
+
+// newAPIConfigured is newAPI with the server's and the inbox's settings, and users.
+func newAPIConfigured(t testing.TB, cfg Config, icfg inbox.Config, users []testUser, checks ...Check) *apiFixture {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
@@ -38,13 +44,13 @@ func newAPI(t testing.TB, checks ...Check) *apiFixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	b, _ := blob.Open(filepath.Join(dir, "blobs"))
-	svc := inbox.New(st, b, inbox.Config{}, log)
-	s, err := New(Config{Addr: "127.0.0.1:0", MaxBodyBytes: 4096}, Deps{Inbox: svc, Logger: log, Registry: prometheus.NewRegistry(), Checks: checks})
+	svc := inbox.New(st, b, icfg, log)
+	s, err := New(cfg, Deps{Inbox: svc, Blobs: b, Logger: log, Registry: prometheus.NewRegistry(), Checks: checks})
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}
 	f := &apiFixture{srv: httptest.NewServer(s.Handler()), handler: s.Handler(), svc: svc,
-		tokens: seedUsers(t, svc, testUsers[:3])}
+		tokens: seedUsers(t, svc, users)}
 	t.Cleanup(f.srv.Close)
 	return f
 }

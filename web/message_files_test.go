@@ -6,49 +6,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
-	"github.com/frontdeskhq/frontdesk/inbox/blob"
-	"github.com/frontdeskhq/frontdesk/inbox/store"
 )
 
 // filesFixture is a server whose replies with files are capped at maxUpload bytes and
-// whose files at maxFiles bytes together.
+// whose files at maxFiles bytes together, with a contact's conversation; it returns
+// the supervisor's token and the conversation.
 func filesFixture(t *testing.T, maxUpload, maxFiles int64) (*httptest.Server, *inbox.Service, string, int64) {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	st, err := store.Open(ctx, store.Config{}, dir, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b, _ := blob.Open(filepath.Join(dir, "blobs"))
-	svc := inbox.New(st, b, inbox.Config{MaxAttachmentBytes: maxFiles}, log)
-	s, err := New(Config{Addr: "127.0.0.1:0", MaxUploadBytes: maxUpload}, Deps{Inbox: svc, Blobs: b, Logger: log, Registry: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	tokens := seedUsers(t, svc, testUsers[2:3])
-	res, err := svc.Ingest(ctx, channels.Envelope{Channel: channels.Email, ExternalID: "<1@example.fr>",
+	f := newAPIConfigured(t, Config{Addr: "127.0.0.1:0", MaxUploadBytes: maxUpload}, inbox.Config{MaxAttachmentBytes: maxFiles}, testUsers[2:3])
+	res, err := f.svc.Ingest(context.Background(), channels.Envelope{Channel: channels.Email, ExternalID: "<1@example.fr>",
 		From: channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr"}, Subject: "Formulaire", Text: "Pouvez-vous m'envoyer le formulaire ?"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, svc, tokens["sup@x.fr"], res.ConversationID
+	return f.srv, f.svc, f.tokens["sup@x.fr"], res.ConversationID
 }
 
 type part struct{ name, filename, contentType, body string }
