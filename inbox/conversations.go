@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
 	"time"
@@ -337,9 +338,20 @@ func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput
 	if err != nil && (len(in.Attachments) == 0 || strings.TrimSpace(in.Text) != "") {
 		return Message{}, err
 	}
-	files, err := s.replyFiles(ctx, in.Attachments)
-	if err != nil {
-		return Message{}, err
+	var files []Attachment
+	if len(in.Attachments) > 0 {
+		// Checked before the files are stored: none is kept for a conversation the
+		// actor may not see, or one whose channel cannot carry them.
+		c, err := s.store.Conversation(ctx, id)
+		if err != nil || !CanSee(actor, c) {
+			return Message{}, fmt.Errorf("inbox: reply to %d: %w", id, ErrNotFound)
+		}
+		if !in.Note && (c.Channel == channels.SMS || c.Channel == channels.Telephony) {
+			return Message{}, invalid("attachments", "files cannot go by SMS: send the text alone, and the files by email")
+		}
+		if files, err = s.replyFiles(ctx, in.Attachments); err != nil {
+			return Message{}, err
+		}
 	}
 	var m Message
 	err = s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
@@ -408,14 +420,34 @@ func (s *Service) reply(ctx context.Context, actor User, id int64, in ReplyInput
 	return m, err
 }
 
-// readBlob reads the content stored under sum.
-func (s *Service) readBlob(ctx context.Context, sum string) ([]byte, error) {
-	r, err := s.blobs.Open(ctx, sum)
-	if err != nil {
-		return nil, err
+// ErrFileMissing: a file of an outgoing message is no longer in the blob store, or
+// not as stored (its contact's data was erased, the folder damaged): the message
+// cannot be delivered as written.
+var ErrFileMissing = errors.New("inbox: a file of the message is missing")
+
+// OutgoingFiles returns the attachments of outgoing message m with their content, for
+// the channel to send.
+func (s *Service) OutgoingFiles(ctx context.Context, m Message) ([]channels.Attachment, error) {
+	var out []channels.Attachment
+	for _, a := range m.Attachments {
+		r, err := s.blobs.Open(ctx, a.SHA256)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%w: %q of message %d", ErrFileMissing, a.Filename, m.ID)
+			}
+			return nil, fmt.Errorf("inbox: file %q of message %d: %w", a.Filename, m.ID, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(r, a.Size+1))
+		r.Close()
+		if err != nil {
+			return nil, fmt.Errorf("inbox: file %q of message %d: %w", a.Filename, m.ID, err)
+		}
+		if int64(len(data)) != a.Size {
+			return nil, fmt.Errorf("%w: %q of message %d has %d bytes, %d stored", ErrFileMissing, a.Filename, m.ID, len(data), a.Size)
+		}
+		out = append(out, channels.Attachment{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Data: data})
 	}
-	defer r.Close()
-	return io.ReadAll(io.LimitReader(r, s.cfg.MaxAttachmentBytes+1))
+	return out, nil
 }
 
 // replyFiles checks an agent's files against the limits (an error, not a warning: the
@@ -493,8 +525,6 @@ type Outgoing struct {
 	Thread []string
 	// Author is the agent who wrote the message, when known.
 	Author User
-	// Files are the message's attachments with their content, for the channel to send.
-	Files []channels.Attachment
 }
 
 // OutgoingMessage returns message id with its delivery context, for the outbound worker
@@ -515,13 +545,6 @@ func (s *Service) OutgoingMessage(ctx context.Context, id int64) (Outgoing, erro
 		if o.Author, err = s.store.User(ctx, o.Message.AuthorUserID); err != nil && !errors.Is(err, ErrNotFound) {
 			return o, fmt.Errorf("inbox: author %d: %w", o.Message.AuthorUserID, err)
 		}
-	}
-	for _, a := range o.Message.Attachments {
-		data, err := s.readBlob(ctx, a.SHA256)
-		if err != nil {
-			return o, fmt.Errorf("inbox: attachment %q of message %d: %w", a.Filename, id, err)
-		}
-		o.Files = append(o.Files, channels.Attachment{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID, Data: data})
 	}
 	msgs, err := s.store.Messages(ctx, o.Conversation.ID)
 	if err != nil {

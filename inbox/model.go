@@ -154,8 +154,11 @@ type Conversation struct {
 	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
 	// SLAPausedAt is when the SLA clock stopped: set while the conversation waits for
 	// the contact (pending) or is snoozed (inbox/slapause.go).
-	SLAPausedAt  *time.Time `json:"sla_paused_at,omitempty"`
-	MessageCount int        `json:"message_count"`
+	SLAPausedAt *time.Time `json:"sla_paused_at,omitempty"`
+	// SLAPausedSeconds is the opening time the clock has spent stopped, in all: the
+	// deadlines counted from the creation start that much later.
+	SLAPausedSeconds int64 `json:"sla_paused_seconds,omitempty"`
+	MessageCount     int   `json:"message_count"`
 	// Unread counts inbound messages the listing user has not read (lists only).
 	Unread int `json:"unread,omitempty"`
 	// ContactName and Preview (the start of the last message) fill lists.

@@ -100,7 +100,8 @@ func (c Config) Validate() error {
 type Blobs interface {
 	// Put stores data and returns its hex SHA-256. Storing the same data twice is cheap.
 	Put(ctx context.Context, data []byte) (string, error)
-	// Open returns the content stored under hex sum (the files of an outgoing message).
+	// Open returns the content stored under hex sum (the files of an outgoing message);
+	// an unknown sum is an fs.ErrNotExist.
 	Open(ctx context.Context, sum string) (io.ReadCloser, error)
 }
 

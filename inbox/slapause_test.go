@@ -73,6 +73,12 @@ func TestSLAPausedWhileWaitingForTheContact(t *testing.T) {
 	if c.Status != inbox.StatusOpen || c.SLAPausedAt != nil {
 		t.Fatalf("after the answer: status %s, paused at %v; want open and running", c.Status, c.SLAPausedAt)
 	}
+	// Stopped for 19 opening hours: Friday 10:00-12:30 and 13:30-17:30, Monday 8 h,
+	// Tuesday 8:30-12:30 and 13:30-14:00. Marie waited from Friday 10:00, when the
+	// clock stopped: her wait now counts from Tuesday 14:00.
+	if c.SLAPausedSeconds != 19*3600 || c.WaitingSince == nil || !c.WaitingSince.Equal(paris(t, "2026-12-01 14:00")) {
+		t.Fatalf("paused %d s, waiting since %v; want 68400 s and Tuesday 14:00", c.SLAPausedSeconds, c.WaitingSince)
+	}
 	for _, tc := range []struct {
 		name      string
 		got, want *time.Time

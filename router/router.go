@@ -570,14 +570,19 @@ func (r *Router) targets(c inbox.Conversation) []target {
 	if c.Status != inbox.StatusOpen && c.Status != inbox.StatusPending {
 		return nil
 	}
+	// Counted from the creation, less the opening time the clock was stopped.
+	created := c.CreatedAt
+	if c.SLAPausedSeconds > 0 {
+		created = r.sla.Calendar().Add(created, time.Duration(c.SLAPausedSeconds)*time.Second)
+	}
 	if c.FirstResponseDue != nil && c.FirstResponseAt == nil {
-		out = append(out, target{inbox.SLAFirstResponse, c.CreatedAt, *c.FirstResponseDue})
+		out = append(out, target{inbox.SLAFirstResponse, created, *c.FirstResponseDue})
 	}
 	if c.NextResponseDue != nil && c.FirstResponseAt != nil && c.WaitingSince != nil && c.NextResponseDue.After(*c.WaitingSince) {
 		out = append(out, target{inbox.SLANextResponse, *c.WaitingSince, *c.NextResponseDue})
 	}
 	if c.ResolutionDue != nil {
-		out = append(out, target{inbox.SLAResolution, c.CreatedAt, *c.ResolutionDue})
+		out = append(out, target{inbox.SLAResolution, created, *c.ResolutionDue})
 	}
 	return out
 }

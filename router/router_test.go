@@ -18,6 +18,7 @@ import (
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/inbox/blob"
+	"github.com/frontdeskhq/frontdesk/inbox/calendar"
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/router/classify"
 	"github.com/frontdeskhq/frontdesk/router/explain"
@@ -111,7 +112,11 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	t.Cleanup(func() { st.Close() })
 	b, _ := blob.Open(filepath.Join(dir, "blobs"))
 	f := &fixture{t: t, st: st, clock: &clock{t: monday9}, users: map[string]inbox.User{}}
-	f.svc = inbox.New(st, b, inbox.Config{}, log, inbox.WithClock(f.clock.now))
+	hours, err := calendar.New(cfg.SLA.Hours.WithDefaults()) // as serve wires it
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = inbox.New(st, b, inbox.Config{}, log, inbox.WithClock(f.clock.now), inbox.WithOpeningTime(hours))
 	f.p = presence.NewMemory(cfg.Presence, f.clock.now)
 	f.q = teamqueue.NewMemory(Available(f.p))
 	f.r, err = New(cfg, f.svc, testClassifier(t), f.q, f.p, log, WithClock(f.clock.now))
@@ -468,6 +473,40 @@ func TestSLAStopsWhilePending(t *testing.T) {
 	}
 	if ov.SLA.Warning != 0 || ov.SLA.Breached != 0 || len(ov.SLA.Urgent) != 0 {
 		t.Errorf("overview SLA = %+v, want nothing at risk", ov.SLA)
+	}
+	// Marie writes back on Wednesday at 9:00: the clock runs again with its 3 h 30
+	// left, due at 12:30, and no warning at once (30 min of 4 h gone).
+	f.clock.set(time.Date(2026, 3, 18, 9, 0, 0, 0, paris))
+	msgs, _ := f.st.Messages(ctx, c.ID)
+	if _, err := f.svc.Ingest(ctx, channels.Envelope{Channel: channels.Email, ExternalID: "<photo@example.fr>", References: []string{msgs[0].ExternalID},
+		From: channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr"}, Subject: "Re: Réclamation", Text: "Voici la photo du lampadaire."}); err != nil {
+		t.Fatal(err)
+	}
+	f.pump()
+	if c := f.conv(c.ID); c.Status != inbox.StatusOpen || c.FirstResponseDue == nil || !c.FirstResponseDue.Equal(time.Date(2026, 3, 18, 12, 30, 0, 0, paris)) {
+		t.Fatalf("after the answer: %s, first response due %v; want open, due Wednesday 12:30", c.Status, c.FirstResponseDue)
+	}
+	count := func(typ string) int {
+		n := 0
+		for _, e := range f.events(c.ID) {
+			if e == typ {
+				n++
+			}
+		}
+		return n
+	}
+	f.r.CheckSLA(ctx)
+	if count(inbox.EventSLAWarning) != 0 || count(inbox.EventSLABreached) != 0 {
+		t.Fatalf("SLA events on reopening: %v", f.events(c.ID))
+	}
+	if view, _ := f.r.Routing(ctx, sup, c.ID); len(view.SLA) == 0 || view.SLA[0].Stage != "ok" || view.SLA[0].RemainingSeconds != 3*3600+1800 {
+		t.Fatalf("routing view SLA on reopening = %+v, want ok with 3 h 30 left", view.SLA)
+	}
+	// Three of the four hours gone at 11:30 (30 min on Friday, 2 h 30 now): a warning.
+	f.clock.set(time.Date(2026, 3, 18, 11, 31, 0, 0, paris))
+	f.r.CheckSLA(ctx)
+	if count(inbox.EventSLAWarning) != 1 || count(inbox.EventSLABreached) != 0 {
+		t.Fatalf("Wednesday 11:31: %v, want one warning", f.events(c.ID))
 	}
 }
 

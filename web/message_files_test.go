@@ -109,8 +109,12 @@ func TestReplyWithFiles(t *testing.T) {
 	}
 	// The outbound worker gets the files with their content.
 	o, err := svc.OutgoingMessage(context.Background(), int64(body["id"].(float64)))
-	if err != nil || len(o.Files) != 2 || string(o.Files[0].Data) != pdf || o.Files[0].ID == 0 {
-		t.Fatalf("OutgoingMessage() files = %+v, %v", o.Files, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := svc.OutgoingFiles(context.Background(), o.Message)
+	if err != nil || len(files) != 2 || string(files[0].Data) != pdf || files[0].ID == 0 {
+		t.Fatalf("OutgoingFiles() = %+v, %v", files, err)
 	}
 	if status, body := postForm(t, srv, tok, conv, []part{{name: "file", filename: "plan.png", contentType: "image/png", body: "\x89PNG..."}}, ""); status != http.StatusCreated {
 		t.Fatalf("files alone = %d %v", status, body)

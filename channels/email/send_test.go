@@ -203,8 +203,12 @@ func TestSendAgentFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	files, err := h.svc.OutgoingFiles(ctx, o.Message)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := channels.Outbound{MessageID: m.ID, ConversationID: o.Conversation.ID, Channel: channels.Email, Account: "accueil",
-		To: channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr"}, Subject: "Re: Formulaire", Text: o.Message.Text, Attachments: o.Files}
+		To: channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr"}, Subject: "Re: Formulaire", Text: o.Message.Text, Attachments: files}
 	if _, err := c.Sender().Send(ctx, out); err != nil {
 		t.Fatalf("Send() = %v", err)
 	}

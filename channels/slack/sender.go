@@ -40,10 +40,11 @@ func (h *Hub) Send(ctx context.Context, out channels.Outbound) (string, error) {
 	if len(out.Attachments) > 0 {
 		// Files are shared with the text as their message (files:write). A file
 		// message shows the app's name, so the agent's is written in it.
-		comment := slackutilsx.EscapeMessage(truncateText(text, maxPostBytes))
+		comment := slackutilsx.EscapeMessage(text)
 		if username != "" {
 			comment = "*" + slackutilsx.EscapeMessage(username) + "*\n" + comment
 		}
+		comment = truncateText(comment, maxPostBytes)
 		id, err := w.upload(ctx, channel, threadTS, comment, out.Attachments)
 		if err != nil {
 			return "", err

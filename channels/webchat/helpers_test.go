@@ -259,8 +259,12 @@ func (f *fixture) reply(conv int64, text string, files ...channels.Attachment) (
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	sent, err := f.svc.OutgoingFiles(ctx, o.Message)
+	if err != nil {
+		f.t.Fatal(err)
+	}
 	out := channels.Outbound{MessageID: m.ID, ConversationID: conv, Channel: channels.Webchat,
-		Account: o.Conversation.Account, AuthorName: f.agent.Name, Text: text, Attachments: o.Files,
+		Account: o.Conversation.Account, AuthorName: f.agent.Name, Text: text, Attachments: sent,
 		To: channels.Identity{Kind: channels.KindVisitor, Value: o.Conversation.ThreadKey}}
 	ext, err := f.chat.Sender().Send(ctx, out)
 	if err != nil {

@@ -107,6 +107,7 @@ func (s *Server) forward(ctx context.Context, v inbox.Visitor, out channels.Outb
 		Subject:        fmt.Sprintf(t.replySubject, site.Name),
 		Text:           body,
 		AuthorName:     out.AuthorName,
+		Attachments:    out.Attachments,
 	})
 	if err != nil {
 		return fmt.Errorf("webchat: forward reply by email: %w", err)
@@ -185,6 +186,12 @@ func (s *Server) forwardDue(ctx context.Context) error {
 			}
 			if err == nil && verr == nil && v.Email != "" {
 				out := channels.Outbound{MessageID: o.Message.ID, ConversationID: o.Conversation.ID, Text: o.Message.Text, AuthorName: o.Author.Name}
+				out.Attachments, err = s.inbox.OutgoingFiles(ctx, o.Message)
+				if errors.Is(err, inbox.ErrFileMissing) {
+					s.log.Warn("reply forwarded without its files", "message_id", e.MessageID, "err", err)
+				} else if err != nil {
+					return err // retried at the next tick
+				}
 				if err := s.forward(ctx, v, out); err != nil && !channels.IsPermanent(err) {
 					return err // retried at the next tick
 				} else if err != nil {

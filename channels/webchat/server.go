@@ -33,6 +33,7 @@ type Inbox interface {
 	DueVisitorEmails(ctx context.Context, limit int) ([]inbox.VisitorEmail, error)
 	DeleteVisitorEmails(ctx context.Context, site, visitorID string, upTo int64) error
 	OutgoingMessage(ctx context.Context, id int64) (inbox.Outgoing, error)
+	OutgoingFiles(ctx context.Context, m inbox.Message) ([]channels.Attachment, error)
 }
 
 // Blobs reads attachment content by its SHA-256 (inbox/blob.Dir provides it).

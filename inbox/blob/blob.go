@@ -16,8 +16,9 @@ import (
 	"path/filepath"
 )
 
-// ErrNotFound is returned by Open for an unknown or malformed sum.
-var ErrNotFound = errors.New("blob: not found")
+// ErrNotFound is returned by Open for an unknown or malformed sum; it is an
+// fs.ErrNotExist.
+var ErrNotFound = fmt.Errorf("blob: not found: %w", fs.ErrNotExist)
 
 // Dir is a content-addressed blob folder. Safe for concurrent use.
 type Dir struct {

@@ -152,7 +152,7 @@ func wrap(err error, format string, args ...any) error {
 const conversationColumns = `id, channel, account, thread_key, contact_id, subject, status, priority,
 	category, language, tension, coalesce(team_id, 0), coalesce(assignee_id, 0), tags, snoozed_until,
 	first_response_due, next_response_due, resolution_due, first_response_at, waiting_since,
-	last_message_at, resolved_at, message_count, created_at, updated_at, sla_paused_at`
+	last_message_at, resolved_at, message_count, created_at, updated_at, sla_paused_at, sla_paused_seconds`
 
 // scanConversation scans the conversation columns, then extra destinations.
 func scanConversation(rows *sql.Rows, c *inbox.Conversation, extra ...any) error {
@@ -161,7 +161,7 @@ func scanConversation(rows *sql.Rows, c *inbox.Conversation, extra ...any) error
 	var last, created, updated int64
 	dest := []any{&c.ID, &c.Channel, &c.Account, &c.ThreadKey, &c.ContactID, &c.Subject, &c.Status,
 		&c.Priority, &c.Category, &c.Language, &c.Tension, &c.TeamID, &c.AssigneeID, &tags, &snoozed,
-		&frd, &nrd, &rd, &fra, &ws, &last, &resolved, &c.MessageCount, &created, &updated, &paused}
+		&frd, &nrd, &rd, &fra, &ws, &last, &resolved, &c.MessageCount, &created, &updated, &paused, &c.SLAPausedSeconds}
 	err := rows.Scan(append(dest, extra...)...)
 	if err != nil {
 		return err

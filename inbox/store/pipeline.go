@@ -20,7 +20,7 @@ import (
 const routingInputQuery = `SELECT c.id, c.channel, c.account, c.thread_key, c.contact_id, c.subject, c.status, c.priority,
 	c.category, c.language, c.tension, coalesce(c.team_id, 0), coalesce(c.assignee_id, 0), c.tags, c.snoozed_until,
 	c.first_response_due, c.next_response_due, c.resolution_due, c.first_response_at, c.waiting_since,
-	c.last_message_at, c.resolved_at, c.message_count, c.created_at, c.updated_at, c.sla_paused_at,
+	c.last_message_at, c.resolved_at, c.message_count, c.created_at, c.updated_at, c.sla_paused_at, c.sla_paused_seconds,
 	ct.id, ct.name, ct.language, ct.accessibility, ct.consent, ct.vip, ct.created_at, ct.updated_at,
 	(SELECT json_group_array(json_array(kind, value, name)) FROM
 		(SELECT kind, value, name FROM contact_identities WHERE contact_id = ct.id ORDER BY kind, value)),

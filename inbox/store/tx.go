@@ -127,13 +127,13 @@ func (t *tx) CreateConversation(ctx context.Context, c *inbox.Conversation) erro
 	res, err := t.s.execKeep(ctx, `INSERT INTO conversations (channel, account, thread_key, contact_id, subject, status,
 		priority, category, language, tension, team_id, assignee_id, tags, snoozed_until, first_response_due,
 		next_response_due, resolution_due, first_response_at, waiting_since, last_message_at, resolved_at,
-		message_count, created_at, updated_at, sla_paused_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		message_count, created_at, updated_at, sla_paused_at, sla_paused_seconds)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Channel, c.Account, c.ThreadKey, c.ContactID, c.Subject, string(c.Status), c.Priority, c.Category,
 		c.Language, c.Tension, nullID(c.TeamID), nullID(c.AssigneeID), jsonList(c.Tags), nullMicro(c.SnoozedUntil),
 		nullMicro(c.FirstResponseDue), nullMicro(c.NextResponseDue), nullMicro(c.ResolutionDue),
 		nullMicro(c.FirstResponseAt), nullMicro(c.WaitingSince), micro(c.LastMessageAt), nullMicro(c.ResolvedAt),
-		c.MessageCount, micro(c.CreatedAt), micro(c.UpdatedAt), nullMicro(c.SLAPausedAt))
+		c.MessageCount, micro(c.CreatedAt), micro(c.UpdatedAt), nullMicro(c.SLAPausedAt), c.SLAPausedSeconds)
 	if err != nil {
 		return fmt.Errorf("store: create conversation: %w", err)
 	}
@@ -149,12 +149,12 @@ func (t *tx) UpdateConversation(ctx context.Context, c *inbox.Conversation) erro
 	res, err := t.s.execKeep(ctx, `UPDATE conversations SET subject = ?, status = ?, priority = ?, category = ?,
 		language = ?, tension = ?, team_id = ?, assignee_id = ?, tags = ?, snoozed_until = ?, first_response_due = ?,
 		next_response_due = ?, resolution_due = ?, first_response_at = ?, waiting_since = ?, last_message_at = ?,
-		resolved_at = ?, message_count = ?, updated_at = ?, sla_paused_at = ? WHERE id = ?`,
+		resolved_at = ?, message_count = ?, updated_at = ?, sla_paused_at = ?, sla_paused_seconds = ? WHERE id = ?`,
 		c.Subject, string(c.Status), c.Priority, c.Category, c.Language, c.Tension, nullID(c.TeamID),
 		nullID(c.AssigneeID), jsonList(c.Tags), nullMicro(c.SnoozedUntil), nullMicro(c.FirstResponseDue),
 		nullMicro(c.NextResponseDue), nullMicro(c.ResolutionDue), nullMicro(c.FirstResponseAt),
 		nullMicro(c.WaitingSince), micro(c.LastMessageAt), nullMicro(c.ResolvedAt), c.MessageCount,
-		micro(c.UpdatedAt), nullMicro(c.SLAPausedAt), c.ID)
+		micro(c.UpdatedAt), nullMicro(c.SLAPausedAt), c.SLAPausedSeconds, c.ID)
 	if err != nil {
 		return fmt.Errorf("store: update conversation %d: %w", c.ID, err)
 	}

@@ -110,7 +110,7 @@ func (c *writerCache) updated(v *inbox.Conversation) {
 		setActivity(cur, v)
 		cur.Subject, cur.Status, cur.AssigneeID = v.Subject, v.Status, v.AssigneeID
 		cur.SnoozedUntil, cur.ResolvedAt = storedPtr(v.SnoozedUntil), storedPtr(v.ResolvedAt)
-		cur.SLAPausedAt = storedPtr(v.SLAPausedAt)
+		cur.SLAPausedAt, cur.SLAPausedSeconds = storedPtr(v.SLAPausedAt), v.SLAPausedSeconds
 	})
 }
 

@@ -113,7 +113,7 @@ func TestWriterCacheMatchesStore(t *testing.T) {
 			return tx.UpdateConversation(ctx, c)
 		},
 		func(ctx context.Context, tx inbox.Tx, c *inbox.Conversation) error {
-			c.Status, c.SLAPausedAt = inbox.StatusPending, &due
+			c.Status, c.SLAPausedAt, c.SLAPausedSeconds = inbox.StatusPending, &due, 5400
 			return tx.UpdateConversation(ctx, c)
 		},
 		func(ctx context.Context, tx inbox.Tx, c *inbox.Conversation) error {

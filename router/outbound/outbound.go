@@ -29,6 +29,7 @@ const Group = "outbound"
 // Inbox is what the worker needs of the inbox.
 type Inbox interface {
 	OutgoingMessage(ctx context.Context, id int64) (inbox.Outgoing, error)
+	OutgoingFiles(ctx context.Context, m inbox.Message) ([]channels.Attachment, error)
 	RecordDelivery(ctx context.Context, id int64, status, externalID, reason string) error
 }
 
@@ -96,6 +97,11 @@ func (w *Worker) handle(ctx context.Context, d queue.Delivery) error {
 	if err != nil {
 		return w.record(ctx, id, inbox.DeliveryFailed, "", err.Error())
 	}
+	if out.Attachments, err = w.inbox.OutgoingFiles(ctx, o.Message); errors.Is(err, inbox.ErrFileMissing) {
+		return w.record(ctx, id, inbox.DeliveryFailed, "", err.Error())
+	} else if err != nil {
+		return fmt.Errorf("outbound: load files of message %d: %w", id, err)
+	}
 	ext, err := sender.Send(ctx, out)
 	switch {
 	case err == nil:
@@ -149,7 +155,6 @@ func build(o inbox.Outgoing) (channels.Outbound, error) {
 		HTML:           o.Message.HTML,
 		AuthorName:     o.Author.Name,
 		AutoSubmitted:  o.Message.AutoSubmitted,
-		Attachments:    o.Files,
 	}
 	kind := identityKind(c.Channel)
 	for _, id := range o.Contact.Identities {

@@ -2,12 +2,15 @@ package outbound
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -39,6 +42,7 @@ func (r *recorder) Send(_ context.Context, out channels.Outbound) (string, error
 }
 
 type fixture struct {
+	dir    string
 	svc    *inbox.Service
 	agent  inbox.User
 	email  *recorder
@@ -62,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	return &fixture{svc: svc, agent: agent, email: rec,
+	return &fixture{dir: dir, svc: svc, agent: agent, email: rec,
 		worker: New(svc, map[string]channels.Sender{channels.Email: rec}, 3, log)}
 }
 
@@ -121,6 +125,56 @@ func TestDeliversAndRecords(t *testing.T) {
 	// The same event again (redelivery) sends nothing more.
 	if err := handle(f, d); err != nil || len(f.email.sent) != 1 {
 		t.Fatalf("redelivered event: Handle() = %v, %d sends; want nil and still 1", err, len(f.email.sent))
+	}
+}
+
+// TestFiles: a reply's files go to the sender with their content; a reply whose file
+// has vanished from the blob store fails for good, saying so, instead of being
+// retried until it is dead-lettered.
+func TestFiles(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	to := channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr"}
+	res, err := f.svc.Ingest(ctx, channels.Envelope{Channel: channels.Email, ExternalID: "<in-f>", From: to, Subject: "Formulaire", Text: "Le formulaire ?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(name, content string) (inbox.Message, error) {
+		m, err := f.svc.Reply(ctx, f.agent, res.ConversationID, inbox.ReplyInput{Text: "Le voici.",
+			Attachments: []channels.Attachment{{Filename: name, ContentType: "application/pdf", Data: []byte(content)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, _ := json.Marshal(inbox.BusEvent{ConversationID: res.ConversationID, MessageID: m.ID, Kind: m.Kind, Channel: channels.Email})
+		return m, handle(f, queue.Delivery{Message: queue.Message{ID: uint64(m.ID), Type: inbox.TopicMessageCreated, Payload: payload}, Attempt: 1})
+	}
+	if _, err := send("cerfa.pdf", "%PDF cerfa"); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.email.sent) != 1 || len(f.email.sent[0].Attachments) != 1 || string(f.email.sent[0].Attachments[0].Data) != "%PDF cerfa" {
+		t.Fatalf("sent %+v, want the file with its content", f.email.sent)
+	}
+	// The next reply's file vanishes before delivery.
+	sum := sha256.Sum256([]byte("%PDF plan"))
+	blobs, _ := blob.Open(filepath.Join(f.dir, "blobs"))
+	m, err := func() (inbox.Message, error) {
+		// Store the file, then remove its blob as an erasure of shared content would.
+		m, err := f.svc.Reply(ctx, f.agent, res.ConversationID, inbox.ReplyInput{Text: "Le plan.",
+			Attachments: []channels.Attachment{{Filename: "plan.pdf", Data: []byte("%PDF plan")}}})
+		if err != nil {
+			return m, err
+		}
+		if err := blobs.Delete(ctx, hex.EncodeToString(sum[:])); err != nil {
+			return m, err
+		}
+		payload, _ := json.Marshal(inbox.BusEvent{ConversationID: res.ConversationID, MessageID: m.ID, Kind: m.Kind, Channel: channels.Email})
+		return m, handle(f, queue.Delivery{Message: queue.Message{ID: uint64(m.ID), Type: inbox.TopicMessageCreated, Payload: payload}, Attempt: 1})
+	}()
+	if err != nil {
+		t.Fatalf("Handle() with a missing file = %v, want the failure recorded, not retried", err)
+	}
+	if st, reason, _ := f.status(t, m.ID); st != inbox.DeliveryFailed || !strings.Contains(reason, "plan.pdf") {
+		t.Fatalf("reply with a missing file: %s %q, want failed naming the file", st, reason)
 	}
 }
 
