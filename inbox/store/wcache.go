@@ -178,7 +178,7 @@ func cloneConversation(v inbox.Conversation) inbox.Conversation {
 		v.Tags = []string{}
 	}
 	for _, p := range []**time.Time{&v.SnoozedUntil, &v.FirstResponseDue, &v.NextResponseDue,
-		&v.ResolutionDue, &v.FirstResponseAt, &v.WaitingSince, &v.ResolvedAt} {
+		&v.ResolutionDue, &v.FirstResponseAt, &v.WaitingSince, &v.ResolvedAt, &v.SLAPausedAt} {
 		if *p != nil {
 			t := **p
 			*p = &t
