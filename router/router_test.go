@@ -146,6 +146,17 @@ func (f *fixture) online(names ...string) {
 	}
 }
 
+// count returns how many timeline events of type typ conversation id has.
+func (f *fixture) count(id int64, typ string) int {
+	n := 0
+	for _, e := range f.events(id) {
+		if e == typ {
+			n++
+		}
+	}
+	return n
+}
+
 // send ingests a message and lets the router handle every event that follows.
 func (f *fixture) send(channel, from, subject, text string) inbox.Conversation {
 	f.t.Helper()
@@ -388,15 +399,7 @@ func TestSLAWarningsAndBreachesAcrossTheWeekend(t *testing.T) {
 	if c.Category != "complaint" || c.FirstResponseDue == nil || !c.FirstResponseDue.Equal(want) {
 		t.Fatalf("complaint due %v (category %s), want %v", c.FirstResponseDue, c.Category, want)
 	}
-	count := func(typ string) int {
-		n := 0
-		for _, e := range f.events(c.ID) {
-			if e == typ {
-				n++
-			}
-		}
-		return n
-	}
+	count := func(typ string) int { return f.count(c.ID, typ) }
 	// The weekend passes: no opening time elapses, no warning.
 	f.clock.set(time.Date(2026, 3, 15, 23, 0, 0, 0, paris))
 	f.r.CheckSLA(ctx)
@@ -486,15 +489,7 @@ func TestSLAStopsWhilePending(t *testing.T) {
 	if c := f.conv(c.ID); c.Status != inbox.StatusOpen || c.FirstResponseDue == nil || !c.FirstResponseDue.Equal(time.Date(2026, 3, 18, 12, 30, 0, 0, paris)) {
 		t.Fatalf("after the answer: %s, first response due %v; want open, due Wednesday 12:30", c.Status, c.FirstResponseDue)
 	}
-	count := func(typ string) int {
-		n := 0
-		for _, e := range f.events(c.ID) {
-			if e == typ {
-				n++
-			}
-		}
-		return n
-	}
+	count := func(typ string) int { return f.count(c.ID, typ) }
 	f.r.CheckSLA(ctx)
 	if count(inbox.EventSLAWarning) != 0 || count(inbox.EventSLABreached) != 0 {
 		t.Fatalf("SLA events on reopening: %v", f.events(c.ID))
