@@ -226,6 +226,9 @@ func (c *conn) hello(ctx context.Context, f ClientFrame) bool {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	// What the visitor has seen (since) is not pushed again: another tab's message
+	// stored just before this hello would otherwise reach this one twice.
+	c.replay = max(c.replay, f.Since)
 	c.s.hub.add(c) // from now on pushes queue behind wmu, so they follow the replay
 	var msgs []inbox.Message
 	if c.saved {

@@ -308,6 +308,30 @@ func TestSenderOutcomes(t *testing.T) {
 	}
 }
 
+// TestHelloSinceSkipsWhatWasSeen: a tab that says hello having seen up to message N
+// is not pushed message N again (another tab's message stored just before the hello
+// used to reach it live), and gets what comes next.
+func TestHelloSinceSkipsWhatWasSeen(t *testing.T) {
+	f := newFixture(t, nil)
+	v, _, _ := f.hello("demo", "", 0)
+	a := v.message("c1", "Bonjour")
+	tab := &visitor{t: t, ws: f.dial("demo")}
+	tab.send(map[string]any{"type": "hello", "token": v.token, "since": a.Seq})
+	var w Welcome
+	tab.read(&w)
+	// The echo of message a, as the other tab's delivery would send it late.
+	echo := encode(ServerMessage{Type: TypeMessage, Seq: a.Seq, Conv: a.Conv, From: "visitor", Text: "Bonjour", ClientID: "c1"})
+	for _, c := range f.chat.hub.sockets(visitorKey{"demo", visitorID(v.token)}) {
+		c.pushMessage(a.Seq, echo)
+	}
+	m, _ := f.reply(a.Conv, "Bonjour !")
+	var got ServerMessage
+	tab.read(&got)
+	if got.Seq != m.ID {
+		t.Fatalf("tab got %+v, want the reply %d (message %d was seen)", got, m.ID, a.Seq)
+	}
+}
+
 // TestAgentFileReachesTheVisitor: a file an agent sends arrives live with a link
 // signed for the visitor, which serves its content.
 func TestAgentFileReachesTheVisitor(t *testing.T) {
