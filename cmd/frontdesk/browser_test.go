@@ -145,14 +145,15 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	// A hit opens its conversation at the message found: in view, marked, focused.
 	hitText := webtest.Eval(tab, "the first hit's text", chromedp.Evaluate[string](`document.querySelector("#hits .hit p").textContent`))
 	href := webtest.Eval(tab, "the first hit's link", chromedp.Evaluate[string](`document.querySelector("#hits .hit h3 a").href`))
-	if !regexp.MustCompile(`/inbox#all/\d+/\d+$`).MatchString(href) {
+	if !regexp.MustCompile(`/inbox#all/\d+/\d+/passeport$`).MatchString(href) {
 		t.Fatalf("hit link %q does not name the message", href)
 	}
 	tab.Run("open the first hit", chromedp.Navigate(href))
 	tab.WaitFor("the message found, focused in its conversation", `(() => {
 		const a = document.activeElement;
 		return a !== null && a.matches("#thread article.msg.target") && a.querySelector(".target-label").textContent === "Trouvé par la recherche" &&
-			/passeport/i.test(a.textContent) && document.querySelectorAll("#thread .target").length === 1; })()`, nil, 10*time.Second)
+			/passeport/i.test(a.textContent) && document.querySelectorAll("#thread .target").length === 1 &&
+			a.querySelectorAll("p.text mark").length > 0 && Array.from(a.querySelectorAll("p.text mark")).every(m => m.textContent.toLowerCase() === "passeport"); })()`, nil, 10*time.Second)
 	if !strings.Contains(strings.ToLower(hitText), "passeport") {
 		t.Fatalf("first hit %q does not show the word", hitText)
 	}

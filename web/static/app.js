@@ -179,7 +179,7 @@
   // openConversation shows conversation id; with messageId (a search hit), that
   // message is brought into view, marked and given the focus, so the reader starts
   // from it in context.
-  async function openConversation(id, focus, messageId) {
+  async function openConversation(id, focus, messageId, words) {
     let d;
     try {
       d = await api('GET', '/api/v1/conversations/' + id);
@@ -207,11 +207,43 @@
       target.setAttribute('tabindex', '-1');
       target.setAttribute('aria-describedby', 'target-label');
       target.prepend(el('p', { id: 'target-label', class: 'target-label' }, t('thread.found')));
+      for (const p of target.querySelectorAll('p.text')) markWords(p, words || []);
       target.scrollIntoView({ block: 'center' });
       target.focus({ preventScroll: true });
     } else if (messageId) {
       announce(t('thread.notFound'));
     } else if (focus) threadEl.focus();
+  }
+
+  // markWords wraps, in the text nodes under node, each case-insensitive occurrence of
+  // words in <mark>, through the DOM (the text is never parsed as HTML).
+  function markWords(node, words) {
+    const wanted = words.map((w) => w.toLocaleLowerCase()).filter((w) => w.length > 1);
+    if (!wanted.length) return;
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    const texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    for (const tn of texts) {
+      const text = tn.nodeValue;
+      const lower = text.toLocaleLowerCase();
+      if (lower.length !== text.length) continue; // a lower case of another length: offsets would not match
+      const parts = [];
+      let at = 0;
+      while (at < text.length) {
+        let best = -1, len = 0;
+        for (const w of wanted) {
+          const i = lower.indexOf(w, at);
+          if (i >= 0 && (best < 0 || i < best || (i === best && w.length > len))) { best = i; len = w.length; }
+        }
+        if (best < 0) break;
+        if (best > at) parts.push(text.slice(at, best));
+        parts.push(el('mark', {}, text.slice(best, best + len)));
+        at = best + len;
+      }
+      if (!parts.length) continue;
+      if (at < text.length) parts.push(text.slice(at));
+      tn.replaceWith(...parts);
+    }
   }
 
   function markRead(d) {
@@ -628,11 +660,13 @@
       state.users = info.users;
       state.teams = info.teams;
     } catch (e) { announce(t('error.generic')); }
-    const [view, id, mid] = location.hash.slice(1).split('/');
+    const [view, id, mid, found] = location.hash.slice(1).split('/');
     setView(view || 'all');
     loadCounts();
     connect();
-    if (id && Number(id)) openConversation(Number(id), false, Number(mid) || 0);
+    let words = [];
+    try { words = found ? decodeURIComponent(found).split('\n') : []; } catch (e) { /* a mangled link: no marks */ }
+    if (id && Number(id)) openConversation(Number(id), false, Number(mid) || 0, words);
   }
   start();
 })();

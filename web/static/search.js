@@ -52,10 +52,18 @@
     return el('p', { class: 'snippet' }, (segments || []).map((s) => (s.match ? el('mark', {}, s.text) : s.text)));
   }
 
+  // inContext links a hit to its message in the inbox, with the words the search
+  // matched in it (as the text has them: "réclamations" may have found "réclamation"),
+  // for the inbox to mark.
+  function inContext(h) {
+    const words = [...new Set((h.snippet || []).filter((s) => s.match).map((s) => s.text.trim()).filter(Boolean))].slice(0, 10);
+    return '/inbox#all/' + h.conversation_id + '/' + h.message_id + (words.length ? '/' + encodeURIComponent(words.join('\n')) : '');
+  }
+
   function hitNode(h) {
     return el('li', { class: 'hit' },
       el('article', {},
-        el('h3', {}, el('a', { href: '/inbox#all/' + h.conversation_id + '/' + h.message_id }, (h.contact_name || '#' + h.contact_id) + ' — ' + (h.subject || t('search.noSubject')))),
+        el('h3', {}, el('a', { href: inContext(h) }, (h.contact_name || '#' + h.contact_id) + ' — ' + (h.subject || t('search.noSubject')))),
         snippet(h.snippet),
         el('p', { class: 'meta' },
           el('span', { class: 'badge' }, t('channel.' + h.channel)),
