@@ -458,11 +458,11 @@ func (s *Service) replyFiles(ctx context.Context, in []channels.Attachment) ([]A
 	}
 	var total int64
 	for _, a := range in {
-		if len(a.Data) == 0 {
-			return nil, invalid("attachments", "%q is empty", cleanLine(a.Filename, 255))
-		}
-		if strings.TrimSpace(a.Filename) == "" {
+		if fileName(a.Filename) == "" {
 			return nil, invalid("attachments", "a file has no name")
+		}
+		if len(a.Data) == 0 {
+			return nil, invalid("attachments", "%q is empty", fileName(a.Filename))
 		}
 		total += int64(len(a.Data))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -249,7 +250,7 @@ func (s *Service) storeAttachments(ctx context.Context, in []channels.Attachment
 			warnings = append(warnings, fmt.Sprintf("%d attachments over the limit of %d dropped", len(in)-i, s.cfg.MaxAttachments))
 			break
 		}
-		name := cleanLine(a.Filename, 255)
+		name := fileName(a.Filename)
 		if int64(len(a.Data)) > s.cfg.MaxAttachmentBytes {
 			warnings = append(warnings, fmt.Sprintf("attachment %q (%d bytes) over the limit of %d bytes dropped", name, len(a.Data), s.cfg.MaxAttachmentBytes))
 			continue
@@ -312,6 +313,17 @@ func (s *Service) normalText(text string) (string, error) {
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// fileName is the name an attachment is stored under: the last element of what the
+// sender gave (clients and mailers may send a path, with either kind of slash), as a
+// clean line; "" when nothing is left.
+func fileName(n string) string {
+	n = path.Base(strings.ReplaceAll(n, "\\", "/"))
+	if n == "." || n == "/" {
+		return ""
+	}
+	return cleanLine(n, 255)
+}
 
 // cleanLine makes s a single line of valid UTF-8 of at most max bytes: no control
 // characters, so it can never smuggle a header or a log line.

@@ -5,7 +5,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/frontdeskhq/frontdesk/channels"
@@ -82,7 +81,7 @@ func readReplyForm(r *http.Request) (inbox.ReplyInput, error) {
 			if ct == "" || ct == "application/octet-stream" {
 				ct = http.DetectContentType(data)
 			}
-			in.Attachments = append(in.Attachments, channels.Attachment{Filename: baseName(p.FileName()), ContentType: ct, Data: data})
+			in.Attachments = append(in.Attachments, channels.Attachment{Filename: p.FileName(), ContentType: ct, Data: data})
 		default:
 			return in, apiError(http.StatusBadRequest, "invalid_form", "unknown form field %q", strings.ToValidUTF8(p.FormName(), "?"))
 		}
@@ -106,14 +105,4 @@ func formBool(v string) (bool, error) {
 		return false, nil
 	}
 	return false, apiError(http.StatusBadRequest, "invalid_form", "note must be true or false")
-}
-
-// baseName keeps the last element of a file name a browser or client sent (some send
-// a path), with either kind of slash.
-func baseName(n string) string {
-	n = path.Base(strings.ReplaceAll(n, "\\", "/"))
-	if n == "." || n == "/" {
-		return ""
-	}
-	return n
 }
