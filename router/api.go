@@ -10,7 +10,6 @@ import (
 	"github.com/frontdeskhq/frontdesk/inbox"
 	"github.com/frontdeskhq/frontdesk/router/classify"
 	"github.com/frontdeskhq/frontdesk/router/presence"
-	"github.com/frontdeskhq/frontdesk/router/sla"
 	"github.com/frontdeskhq/frontdesk/router/teamqueue"
 )
 
@@ -293,18 +292,9 @@ func (r *Router) Routing(ctx context.Context, u inbox.User, id int64) (Conversat
 // it moves when the conversation opens again).
 func (r *Router) slaTargets(c inbox.Conversation, now time.Time) []SLATarget {
 	out := []SLATarget{}
-	paused := inbox.SLAPaused(c.Status)
-	at := now
-	if paused && c.SLAPausedAt != nil {
-		at = *c.SLAPausedAt
-	}
 	for _, t := range r.targets(c) {
-		stage := r.sla.Stage(t.start, t.due, at)
-		if paused {
-			stage = sla.Paused
-		}
-		out = append(out, SLATarget{Target: t.name, Due: t.due, Stage: string(stage),
-			RemainingSeconds: int64(r.sla.Remaining(at, t.due).Seconds())})
+		stage, left := r.stage(c, t, now)
+		out = append(out, SLATarget{Target: t.name, Due: t.due, Stage: string(stage), RemainingSeconds: int64(left.Seconds())})
 	}
 	return out
 }

@@ -165,17 +165,15 @@ func (r *Router) eachActive(ctx context.Context, fn func(inbox.Conversation) err
 func (r *Router) CheckSLA(ctx context.Context) error {
 	now := r.now()
 	return r.eachActive(ctx, func(c inbox.Conversation) error {
-		if inbox.SLAPaused(c.Status) {
-			return nil // its clock is stopped
-		}
 		for _, t := range r.targets(c) {
-			stage := r.sla.Stage(t.start, t.due, now)
-			if stage == sla.OK {
-				continue
-			}
-			st := inbox.SLAWarning
-			if stage == sla.Breached {
+			var st string
+			switch stage, _ := r.stage(c, t, now); stage {
+			case sla.Warning:
+				st = inbox.SLAWarning
+			case sla.Breached:
 				st = inbox.SLABreached
+			default:
+				continue // fine, or stopped
 			}
 			added, err := r.in.RecordSLA(ctx, inbox.SLAEvent{ConversationID: c.ID, Target: t.name, Stage: st, Due: t.due, At: now})
 			if err != nil {

@@ -538,15 +538,12 @@ func (r *Router) ruleMessage(in inbox.RoutingInput, res classify.Result, now tim
 		OfficeOpen: r.sla.Calendar().Open(now)}
 }
 
-// slaState says how close c is to its nearest deadline, for the priority: never close
-// while its clock is stopped.
+// slaState says how close c is to its nearest deadline, for the priority (never close
+// while its clock is stopped).
 func (r *Router) slaState(c inbox.Conversation, now time.Time) priority.SLA {
 	worst := priority.SLAOK
-	if inbox.SLAPaused(c.Status) {
-		return worst
-	}
 	for _, t := range r.targets(c) {
-		switch r.sla.Stage(t.start, t.due, now) {
+		switch stage, _ := r.stage(c, t, now); stage {
 		case sla.Breached:
 			return priority.SLABreached
 		case sla.Warning:
@@ -554,6 +551,20 @@ func (r *Router) slaState(c inbox.Conversation, now time.Time) priority.SLA {
 		}
 	}
 	return worst
+}
+
+// stage is where target t of c stands at now, and the opening time left. While c
+// waits for its contact its clock is stopped: the stage is Paused and the time left is
+// what it had when the clock stopped.
+func (r *Router) stage(c inbox.Conversation, t target, now time.Time) (sla.Stage, time.Duration) {
+	if inbox.SLAPaused(c.Status) {
+		at := now
+		if c.SLAPausedAt != nil {
+			at = *c.SLAPausedAt
+		}
+		return sla.Paused, r.sla.Remaining(at, t.due)
+	}
+	return r.sla.Stage(t.start, t.due, now), r.sla.Remaining(now, t.due)
 }
 
 // target is a running SLA target of a conversation.
