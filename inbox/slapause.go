@@ -74,11 +74,10 @@ func (s *Service) resume(due *time.Time, paused, now time.Time) *time.Time {
 	if due == nil || !due.After(paused) || !now.After(paused) {
 		return due
 	}
-	var moved time.Time
+	left := s.openingBetween(paused, *due)
+	moved := now.Add(left)
 	if s.opening != nil {
-		moved = s.opening.Add(now, s.openingBetween(paused, *due))
-	} else {
-		moved = now.Add(due.Sub(paused))
+		moved = s.opening.Add(now, left)
 	}
 	moved = moved.UTC().Truncate(time.Microsecond)
 	return &moved
