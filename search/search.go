@@ -132,7 +132,7 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		hits = res.Hits
 	}
 	if err == nil && sort == SortRelevance {
-		hits, err = relevanceHits(col.top)
+		hits = relevanceHits(col.top)
 	}
 	// Whether the page is full, and where it ends, is known before details drops the
 	// hits deleted since.
@@ -176,12 +176,12 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 }
 
 // relevanceHits turns the page byScore picked into hits.
-func relevanceHits(top *byScore) (bsearch.DocumentMatchCollection, error) {
+func relevanceHits(top *byScore) bsearch.DocumentMatchCollection {
 	hits := make(bsearch.DocumentMatchCollection, 0, len(top.page))
 	for _, c := range top.page {
 		hits = append(hits, &bsearch.DocumentMatch{ID: docID(int64(c.key)), Score: c.score})
 	}
-	return hits, nil
+	return hits
 }
 
 // details reads the stored fields of hits that lack them, and where the words of pq
