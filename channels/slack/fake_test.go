@@ -364,6 +364,13 @@ func dm(user, ts, text string) map[string]any {
 	return map[string]any{"type": "message", "channel": "D0001", "channel_type": "im", "user": user, "text": text, "ts": ts}
 }
 
+// sharedMessage is the Events API callback of user's message at ts in the Slack
+// Connect channel CSHARED.
+func sharedMessage(eventID, user, ts, text string) string {
+	return messageEvent(eventID, map[string]any{"type": "message", "channel": "CSHARED", "channel_type": "channel", "user": user,
+		"text": text, "ts": ts}, map[string]any{"is_ext_shared_channel": true})
+}
+
 // pending returns the stored events not done.
 func (f *fixture) pending() []inbox.SlackEvent {
 	evs, err := f.st.PendingSlackEvents(context.Background(), f.clock.now().Add(24*time.Hour), 100)

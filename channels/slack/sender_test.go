@@ -46,8 +46,7 @@ func TestAgentReplyToSlackThread(t *testing.T) {
 	f := newFixture(t, ModeCustomer)
 	ctx := context.Background()
 	f.api.addUser("U1", "Marie Dupont", "", false)
-	f.deliver(messageEvent("Ev1", map[string]any{"type": "message", "channel": "CSHARED", "channel_type": "channel", "user": "U1",
-		"text": "Bonjour", "ts": "1700000000.000100"}, map[string]any{"is_ext_shared_channel": true}))
+	f.deliver(sharedMessage("Ev1", "U1", "1700000000.000100", "Bonjour"))
 	f.deliver(messageEvent("Ev2", dm("U1", "1700000001.000100", "Et en privé")))
 	f.drain()
 	var after uint64
@@ -109,8 +108,7 @@ func TestAgentFilesToSlack(t *testing.T) {
 	f := newFixture(t, ModeCustomer)
 	ctx := context.Background()
 	f.api.addUser("U1", "Marie Dupont", "", false)
-	f.deliver(messageEvent("Ev1", map[string]any{"type": "message", "channel": "CSHARED", "channel_type": "channel", "user": "U1",
-		"text": "Le formulaire ?", "ts": "1700000000.000100"}, map[string]any{"is_ext_shared_channel": true}))
+	f.deliver(sharedMessage("Ev1", "U1", "1700000000.000100", "Le formulaire ?"))
 	f.drain()
 	var after uint64
 	f.runOutbound(&after, 1)
