@@ -8,7 +8,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -53,7 +52,7 @@ func TestIDKeysMatchDocuments(t *testing.T) {
 	x.keys.segs[gone] = []uint64{42}
 	x.keys.failed[gone] = true
 	x.keys.mu.Unlock()
-	warmIDKeys(t, x)
+	snap := warmIDKeys(t, x)
 	x.keys.mu.Lock()
 	_, kept := x.keys.segs[gone]
 	failed := x.keys.failed[gone]
@@ -62,16 +61,7 @@ func TestIDKeysMatchDocuments(t *testing.T) {
 		t.Fatal("what was held of a segment no longer in the index was kept")
 	}
 
-	adv, err := x.bi.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := adv.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	snap := rd.(*scorch.IndexSnapshot)
+	rd := snap
 	sm := newSegmentMap(snap)
 	if len(sm.segs) < 2 {
 		t.Fatalf("the index has %d segment(s); the test needs several", len(sm.segs))
