@@ -159,6 +159,12 @@ type Outbound struct {
 	// channels label as such (email: Auto-Submitted: auto-replied) so that it never
 	// triggers another automatic reply.
 	AutoSubmitted bool
+	// CreatedAt is when the agent wrote the message.
+	CreatedAt time.Time
+	// Retry says that an earlier Send of this message may have reached the provider
+	// (its outcome was never recorded): a Sender whose provider cannot deduplicate
+	// looks for that delivery before sending again.
+	Retry bool
 }
 
 // Sender delivers outbound messages on one channel.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -99,9 +100,10 @@ func classify(method string, err error) error {
 	return fmt.Errorf("slack: %s: %w", method, err)
 }
 
-// post sends a message to channel (in thread threadTS when set) and returns its ts.
-func (w *workspace) post(ctx context.Context, channel, threadTS, text, username string) (string, error) {
-	opts := []slack.MsgOption{slack.MsgOptionText(text, true), slack.MsgOptionDisableLinkUnfurl()}
+// post sends a message to channel (in thread threadTS when set), with extra options,
+// and returns its ts.
+func (w *workspace) post(ctx context.Context, channel, threadTS, text, username string, extra ...slack.MsgOption) (string, error) {
+	opts := append([]slack.MsgOption{slack.MsgOptionText(text, true), slack.MsgOptionDisableLinkUnfurl()}, extra...)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
@@ -151,6 +153,71 @@ func (w *workspace) upload(ctx context.Context, channel, threadTS, comment strin
 		return "", err
 	}
 	return summaries[0].ID, nil
+}
+
+// maxLookback bounds how many messages delivered reads.
+const maxLookback = 1000
+
+// delivered looks, among the messages of thread threadTS of channel (of the channel
+// itself when threadTS is empty, as in a DM) posted since since, for one match
+// accepts, and returns its ts, or "" when there is none. It is how a retried delivery
+// finds out that an earlier attempt got through. A refusal that retrying cannot fix
+// (a missing history scope) is logged and answers "none", so that the reply is still
+// sent: a rare duplicate is better than a reply never delivered.
+func (w *workspace) delivered(ctx context.Context, channel, threadTS string, since time.Time, match func(slack.Message) bool) (string, error) {
+	oldest := ""
+	if !since.IsZero() {
+		// A minute of margin for clocks that disagree.
+		oldest = strconv.FormatFloat(float64(since.Add(-time.Minute).UnixMicro())/1e6, 'f', 6, 64)
+	}
+	cursor := ""
+	for read := 0; read < maxLookback; {
+		var msgs []slack.Message
+		var next string
+		method := "conversations.history"
+		if threadTS != "" {
+			method = "conversations.replies"
+		}
+		err := w.call(ctx, method, func(ctx context.Context) error {
+			var err error
+			if threadTS != "" {
+				var more bool
+				msgs, more, next, err = w.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+					ChannelID: channel, Timestamp: threadTS, Oldest: oldest, Cursor: cursor, Limit: 200, IncludeAllMetadata: true})
+				if !more {
+					next = ""
+				}
+				return err
+			}
+			r, err := w.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+				ChannelID: channel, Oldest: oldest, Cursor: cursor, Limit: 200, IncludeAllMetadata: true})
+			if err == nil {
+				msgs = r.Messages
+				if r.HasMore {
+					next = r.ResponseMetaData.NextCursor
+				}
+			}
+			return err
+		})
+		if channels.IsPermanent(err) {
+			w.h.log.Warn("cannot look for an earlier delivery; sending again", "team", w.TeamID, "channel", channel, "err", err)
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		for _, m := range msgs {
+			if match(m) {
+				return m.Timestamp, nil
+			}
+		}
+		read += len(msgs)
+		if next == "" || len(msgs) == 0 {
+			return "", nil
+		}
+		cursor = next
+	}
+	return "", nil
 }
 
 // ephemeral shows text to one user of a channel; failures are only logged, it is a

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,7 +42,12 @@ type fakeSlack struct {
 	shared  map[string][2]string
 	// fail holds canned responses served, once each, before the real one, by method.
 	fail map[string][]cannedResponse
-	ts   int
+	// lose counts, by method, the calls still to carry out and then answer with a 502,
+	// as when Slack accepted a message and its answer was lost.
+	lose map[string]int
+	// posted holds the messages the hub posted, by channel, oldest first.
+	posted map[string][]map[string]any
+	ts     int
 }
 
 type apiCall struct {
@@ -58,7 +64,7 @@ type cannedResponse struct {
 func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{t: t, token: "xoxb-test-token", users: map[string]map[string]any{},
 		replies: map[string][]map[string]any{}, files: map[string][]byte{}, fail: map[string][]cannedResponse{}, ts: 1000,
-		uploads: map[string][]byte{}, shared: map[string][2]string{}}
+		uploads: map[string][]byte{}, shared: map[string][2]string{}, lose: map[string]int{}, posted: map[string][]map[string]any{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -121,6 +127,10 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.lose[method] > 0 {
+		f.lose[method]--
+		w = &lostAnswer{ResponseWriter: w}
+	}
 	switch method {
 	case "chat.postMessage":
 		if form["channel"] == "CGONE" {
@@ -128,7 +138,18 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.ts++
-		writeJSON(w, 200, map[string]any{"ok": true, "channel": form["channel"], "ts": fmt.Sprintf("%d.000100", f.ts)})
+		ts := fmt.Sprintf("%d.000100", f.ts)
+		m := map[string]any{"type": "message", "ts": ts, "text": form["text"], "bot_id": "BHUB"}
+		if form["metadata"] != "" {
+			var meta map[string]any
+			if err := json.Unmarshal([]byte(form["metadata"]), &meta); err != nil {
+				writeJSON(w, 200, map[string]any{"ok": false, "error": "invalid_metadata_format"})
+				return
+			}
+			m["metadata"] = meta
+		}
+		f.post(form["channel"], form["thread_ts"], m)
+		writeJSON(w, 200, map[string]any{"ok": true, "channel": form["channel"], "ts": ts})
 	case "files.getUploadURLExternal":
 		if form["filename"] == "" || form["length"] == "" || form["length"] == "0" {
 			writeJSON(w, 200, map[string]any{"ok": false, "error": "invalid_arguments"})
@@ -153,8 +174,11 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			f.shared[fl.ID] = [2]string{form["channel_id"], form["thread_ts"]}
-			out = append(out, map[string]any{"id": fl.ID, "title": fl.Title})
+			out = append(out, map[string]any{"id": fl.ID, "title": fl.Title, "name": fl.Title})
 		}
+		f.ts++
+		f.post(form["channel_id"], form["thread_ts"], map[string]any{"type": "message", "ts": fmt.Sprintf("%d.000100", f.ts),
+			"text": form["initial_comment"], "files": out, "upload": true, "bot_id": "BHUB"})
 		writeJSON(w, 200, map[string]any{"ok": true, "files": out})
 	case "chat.postEphemeral":
 		writeJSON(w, 200, map[string]any{"ok": true, "message_ts": "1.1"})
@@ -180,13 +204,85 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + form["users"]}})
 	case "conversations.replies":
-		writeJSON(w, 200, map[string]any{"ok": true, "messages": f.replies[form["ts"]], "has_more": false})
+		msgs := f.replies[form["ts"]]
+		for _, m := range f.posted[form["channel"]] {
+			if m["thread_ts"] == form["ts"] {
+				msgs = append(msgs, m)
+			}
+		}
+		writeJSON(w, 200, map[string]any{"ok": true, "messages": withMetadata(msgs, form), "has_more": false})
+	case "conversations.history":
+		var msgs []map[string]any
+		for _, m := range f.posted[form["channel"]] {
+			if m["thread_ts"] == nil {
+				msgs = append([]map[string]any{m}, msgs...) // newest first
+			}
+		}
+		writeJSON(w, 200, map[string]any{"ok": true, "messages": withMetadata(msgs, form), "has_more": false})
 	case "files.info":
 		writeJSON(w, 200, map[string]any{"ok": true, "file": map[string]any{"id": form["file"], "mimetype": "text/plain",
 			"url_private_download": f.srv.URL + "/files/" + form["file"]}})
 	default:
 		writeJSON(w, 200, map[string]any{"ok": false, "error": "unknown_method"})
 	}
+}
+
+// post keeps m as posted in channel, in thread threadTS if not empty. The caller
+// holds f.mu.
+func (f *fakeSlack) post(channel, threadTS string, m map[string]any) {
+	if threadTS != "" {
+		m["thread_ts"] = threadTS
+	}
+	f.posted[channel] = append(f.posted[channel], m)
+}
+
+// withMetadata returns msgs as Slack answers them: with their metadata only when
+// the call asked for it (include_all_metadata).
+func withMetadata(msgs []map[string]any, form map[string]string) []map[string]any {
+	if form["include_all_metadata"] == "1" {
+		return msgs
+	}
+	out := make([]map[string]any, len(msgs))
+	for i, m := range msgs {
+		c := map[string]any{}
+		for k, v := range m {
+			if k != "metadata" {
+				c[k] = v
+			}
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// lostAnswer answers a call carried out with a 502, whatever it wrote.
+type lostAnswer struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (l *lostAnswer) WriteHeader(int) {}
+func (l *lostAnswer) Write(b []byte) (int, error) {
+	if !l.done {
+		l.done = true
+		l.ResponseWriter.WriteHeader(http.StatusBadGateway)
+		io.WriteString(l.ResponseWriter, "<html>502 Bad Gateway</html>")
+	}
+	return len(b), nil
+}
+
+// loseNext makes the next n calls of method succeed and their answers get lost.
+func (f *fakeSlack) loseNext(method string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lose[method] += n
+}
+
+// postedIn returns the messages posted in channel.
+func (f *fakeSlack) postedIn(channel string) []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.posted[channel])
 }
 
 func (f *fakeSlack) record(method string, form map[string]string) {

@@ -2,8 +2,11 @@ package slack
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackutilsx"
 
 	"github.com/frontdeskhq/frontdesk/channels"
@@ -17,9 +20,11 @@ var _ channels.Sender = (*Hub)(nil)
 // agent's name. It returns team/channel/ts, the external id inbound messages have. A
 // reply with files is shared as one file message (upload), its text as the message.
 //
-// Slack has no idempotency key for chat.postMessage: if the hub crashes after Slack
-// accepted a message and before the delivery was recorded, the outbound worker sends
-// it again.
+// Slack has no idempotency key for chat.postMessage, so each post carries the inbox
+// message id in its metadata, and a retry (an earlier attempt may have been accepted
+// without its answer reaching the hub) first looks for that post in the thread or the
+// DM (see delivered); a file message, which takes no metadata, is recognised by its
+// text and file names among those posted since the reply was written.
 func (h *Hub) Send(ctx context.Context, out channels.Outbound) (string, error) {
 	w, ok := h.ws[out.Account]
 	if !ok {
@@ -45,6 +50,15 @@ func (h *Hub) Send(ctx context.Context, out channels.Outbound) (string, error) {
 			comment = "*" + slackutilsx.EscapeMessage(username) + "*\n" + comment
 		}
 		comment = truncateText(comment, maxPostBytes)
+		if out.Retry {
+			ts, err := w.delivered(ctx, channel, threadTS, out.CreatedAt, sameFiles(comment, out.Attachments))
+			if err != nil {
+				return "", err
+			}
+			if ts != "" {
+				return externalID(w.TeamID, channel, ts), nil
+			}
+		}
 		id, err := w.upload(ctx, channel, threadTS, comment, out.Attachments)
 		if err != nil {
 			return "", err
@@ -54,7 +68,16 @@ func (h *Hub) Send(ctx context.Context, out channels.Outbound) (string, error) {
 	if text == "" {
 		return "", permanent("nothing to send: the reply is empty")
 	}
-	ts, err := w.post(ctx, channel, threadTS, truncateText(text, maxPostBytes), username)
+	if out.Retry {
+		ts, err := w.delivered(ctx, channel, threadTS, out.CreatedAt, sameReply(out.MessageID))
+		if err != nil {
+			return "", err
+		}
+		if ts != "" {
+			return externalID(w.TeamID, channel, ts), nil
+		}
+	}
+	ts, err := w.post(ctx, channel, threadTS, truncateText(text, maxPostBytes), username, slack.MsgOptionMetadata(replyMetadata(out.MessageID)))
 	if err != nil {
 		return "", err
 	}
@@ -74,4 +97,36 @@ func truncateText(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// replyEvent is the metadata event type of the hub's posts; its payload names the
+// inbox message.
+const replyEvent = "frontdesk_reply"
+
+func replyMetadata(messageID int64) slack.SlackMetadata {
+	return slack.SlackMetadata{EventType: replyEvent, EventPayload: map[string]any{"message_id": strconv.FormatInt(messageID, 10)}}
+}
+
+// sameReply matches the post of inbox message id, by its metadata.
+func sameReply(id int64) func(slack.Message) bool {
+	want := strconv.FormatInt(id, 10)
+	return func(m slack.Message) bool {
+		return m.Metadata.EventType == replyEvent && fmt.Sprint(m.Metadata.EventPayload["message_id"]) == want
+	}
+}
+
+// sameFiles matches a file message with text comment sharing files, by name, in
+// order.
+func sameFiles(comment string, files []channels.Attachment) func(slack.Message) bool {
+	return func(m slack.Message) bool {
+		if m.Text != comment || len(m.Files) != len(files) {
+			return false
+		}
+		for i, f := range m.Files {
+			if f.Name != files[i].Filename && f.Title != files[i].Filename {
+				return false
+			}
+		}
+		return true
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +209,111 @@ func TestAgentReplyLongRateLimitAndRefusal(t *testing.T) {
 		if _, err := f.hub.Send(ctx, out); !channels.IsPermanent(err) {
 			t.Errorf("Send(%+v) = %v, want a permanent error", out, err)
 		}
+	}
+}
+
+// TestRetryAfterLostAnswerPostsOnce: Slack accepts a reply but its answer is lost (a
+// 502), so the delivery is retried; the retry finds the reply, by its metadata in the
+// thread or by its text and files in the DM, and records it sent without posting it a
+// second time. A retry after an attempt that did not get through posts it.
+func TestRetryAfterLostAnswerPostsOnce(t *testing.T) {
+	f := newFixture(t, ModeCustomer)
+	ctx := context.Background()
+	f.api.addUser("U1", "Marie Dupont", "", false)
+	f.deliver(sharedMessage("Ev1", "U1", "1700000000.000100", "Bonjour"))
+	f.deliver(messageEvent("Ev2", dm("U1", "1700000001.000100", "Et en privé")))
+	f.drain()
+	var after uint64
+	f.runOutbound(&after, 1)
+	camille := f.agent("camille@mairie.fr", "Camille Martin")
+	byKey := map[string]inbox.Conversation{}
+	for _, c := range f.conversations() {
+		byKey[c.ThreadKey] = c
+	}
+	thread, direct := byKey["CSHARED:1700000000.000100"], byKey["D0001"]
+	if thread.ID == 0 || direct.ID == 0 {
+		t.Fatalf("conversations = %v", byKey)
+	}
+
+	deliver := func(conv inbox.Conversation, in inbox.ReplyInput, lose string) inbox.Message {
+		t.Helper()
+		m, err := f.svc.Reply(ctx, camille, conv.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := after
+		if lose != "" {
+			f.api.loseNext(lose, 1)
+			if errs := f.runOutbound(&after, 1); errs == nil || errs[len(errs)-1] == nil {
+				t.Fatalf("outbound with the answer lost = %v, want a temporary error", errs)
+			}
+			if got, _ := f.st.Message(ctx, m.ID); got.DeliveryStatus != inbox.DeliveryQueued {
+				t.Fatalf("status after the lost answer = %s, want queued", got.DeliveryStatus)
+			}
+			after = start
+		}
+		if errs := f.runOutbound(&after, 2); errs != nil {
+			t.Fatalf("retry = %v", errs)
+		}
+		got, _ := f.st.Message(ctx, m.ID)
+		if got.DeliveryStatus != inbox.DeliverySent {
+			t.Fatalf("status after the retry = %s %q, want sent", got.DeliveryStatus, got.DeliveryError)
+		}
+		return got
+	}
+
+	m := deliver(thread, inbox.ReplyInput{Text: "Votre dossier est complet"}, "chat.postMessage")
+	var inThread []map[string]any
+	for _, p := range f.api.postedIn("CSHARED") {
+		if p["text"] == "Votre dossier est complet" {
+			inThread = append(inThread, p)
+		}
+	}
+	if len(inThread) != 1 {
+		t.Fatalf("posted %d times in the thread, want once", len(inThread))
+	}
+	if want := "T0001/CSHARED/" + inThread[0]["ts"].(string); m.ExternalID != want {
+		t.Fatalf("external id = %q, want %q (the post the retry found)", m.ExternalID, want)
+	}
+	look := f.api.callsTo("conversations.replies")
+	if last := look[len(look)-1].Form; last["ts"] != "1700000000.000100" || last["include_all_metadata"] != "1" || last["oldest"] == "" {
+		t.Fatalf("conversations.replies form = %v, want the thread, with metadata, since the reply", last)
+	}
+
+	files := []channels.Attachment{{Filename: "attestation.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 attestation")}}
+	deliver(direct, inbox.ReplyInput{Text: "Ci-joint", Attachments: files}, "files.completeUploadExternal")
+	if n := len(f.api.callsTo("files.completeUploadExternal")); n != 1 {
+		t.Fatalf("files shared %d times, want once", n)
+	}
+	if n := len(f.api.callsTo("conversations.history")); n != 1 {
+		t.Fatalf("conversations.history called %d times, want once, by the retry", n)
+	}
+
+	// Nothing got through the first time (a 503 before Slack took it): the retry
+	// finds nothing and posts.
+	f.api.failNext("chat.postMessage", cannedResponse{status: http.StatusServiceUnavailable, body: "busy"})
+	m, err := f.svc.Reply(ctx, camille, direct.ID, inbox.ReplyInput{Text: "Je vous rappelle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := after
+	f.runOutbound(&after, 1)
+	after = start
+	if errs := f.runOutbound(&after, 2); errs != nil {
+		t.Fatalf("retry = %v", errs)
+	}
+	var posts int
+	for _, p := range f.api.postedIn("D0001") {
+		if p["text"] == "Je vous rappelle" {
+			posts++
+			meta, _ := p["metadata"].(map[string]any)
+			payload, _ := meta["event_payload"].(map[string]any)
+			if meta["event_type"] != replyEvent || payload["message_id"] != strconv.FormatInt(m.ID, 10) {
+				t.Fatalf("metadata = %v, want the inbox message id", p["metadata"])
+			}
+		}
+	}
+	if posts != 1 {
+		t.Fatalf("posted %d times, want once", posts)
 	}
 }

@@ -5,7 +5,9 @@
 // Delivery is at-least-once: a message whose status is no longer "queued" is skipped, so
 // a redelivered event does not send twice what was recorded as sent; a crash between a
 // provider accepting a message and the outcome being recorded can send it again, which
-// is why Senders pass the message id to providers that deduplicate (email Message-ID).
+// is why Senders pass the message id to providers that deduplicate (email Message-ID),
+// and why a retry is marked (channels.Outbound.Retry) for the Senders that look for an
+// earlier delivery before sending again (Slack).
 // A permanent error (channels.Permanent) marks the message failed at once; other errors
 // are retried by the bus after its visibility timeout, and the last attempt marks the
 // message failed rather than leaving it queued forever.
@@ -97,6 +99,7 @@ func (w *Worker) handle(ctx context.Context, d queue.Delivery) error {
 	if err != nil {
 		return w.record(ctx, id, inbox.DeliveryFailed, "", err.Error())
 	}
+	out.Retry = d.Attempt > 1
 	if out.Attachments, err = w.inbox.OutgoingFiles(ctx, o.Message); errors.Is(err, inbox.ErrFileMissing) {
 		return w.record(ctx, id, inbox.DeliveryFailed, "", err.Error())
 	} else if err != nil {
@@ -155,6 +158,7 @@ func build(o inbox.Outgoing) (channels.Outbound, error) {
 		HTML:           o.Message.HTML,
 		AuthorName:     o.Author.Name,
 		AutoSubmitted:  o.Message.AutoSubmitted,
+		CreatedAt:      o.Message.CreatedAt,
 	}
 	kind := identityKind(c.Channel)
 	for _, id := range o.Contact.Identities {
