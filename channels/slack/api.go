@@ -66,6 +66,11 @@ func (w *workspace) call(ctx context.Context, method string, fn func(ctx context
 			if waits >= maxRateLimitWaits || wait > w.h.cfg.MaxRetryAfter {
 				return fmt.Errorf("slack: %s: rate limited for %s: %w", method, rl.RetryAfter, err)
 			}
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+				// The caller could not wait that long (a delivery must end before
+				// its event comes again): retried later instead.
+				return fmt.Errorf("slack: %s: rate limited for %s, past the call's deadline: %w", method, rl.RetryAfter, err)
+			}
 			w.h.log.Info("rate limited; waiting", "method", method, "team", w.TeamID, "retry_after", wait)
 			if err := w.h.sleep(ctx, wait); err != nil {
 				return fmt.Errorf("slack: %s: %w", method, err)

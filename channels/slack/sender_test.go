@@ -317,3 +317,23 @@ func TestRetryAfterLostAnswerPostsOnce(t *testing.T) {
 		t.Fatalf("posted %d times, want once", posts)
 	}
 }
+
+// TestRateLimitPastDeadline: a Retry-After that would outlast the caller's deadline
+// (the outbound worker's send timeout) is not waited: the call fails as temporary at
+// once, and the post is retried later.
+func TestRateLimitPastDeadline(t *testing.T) {
+	f := newFixture(t, ModeCustomer)
+	f.api.failNext("chat.postMessage", cannedResponse{status: http.StatusTooManyRequests, retryAfter: "20"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := f.hub.Send(ctx, channels.Outbound{Account: teamID, ThreadKey: "D0001", Text: "Un instant"})
+	if err == nil || channels.IsPermanent(err) || !strings.Contains(err.Error(), "deadline") {
+		t.Fatalf("Send under a 20s rate limit with 10s left = %v, want a temporary error naming the deadline", err)
+	}
+	if len(f.sleeps) != 0 {
+		t.Fatalf("slept %v, want no wait", f.sleeps)
+	}
+	if _, err := f.hub.Send(ctx, channels.Outbound{Account: teamID, ThreadKey: "D0001", Text: "Un instant"}); err != nil {
+		t.Fatalf("Send once the limit is gone = %v", err)
+	}
+}

@@ -144,7 +144,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	for _, r := range chat.Routes() {
 		routes = append(routes, web.Route{Pattern: r.Pattern, Handler: r.Handler})
 	}
-	worker := outbound.New(a.inbox, senders, cfg.Bus.Options().MaxAttempts, log)
+	busOpts := cfg.Bus.Options()
+	worker := outbound.New(a.inbox, senders, busOpts.MaxAttempts, log, outbound.WithSendTimeout(busOpts.VisibilityTimeout/2))
 	notifier, err := notify.New(a.inbox, phoneMessageNotifiers(senders, staffDMs), cfg.PhoneMessages, cfg.Bus.Options().MaxAttempts, log)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
@@ -40,13 +41,26 @@ type Worker struct {
 	inbox       Inbox
 	senders     map[string]channels.Sender
 	maxAttempts int
+	sendTimeout time.Duration
 	log         *slog.Logger
 }
 
+// Option changes a Worker at construction.
+type Option func(*Worker)
+
+// WithSendTimeout bounds each Send, rate-limit waits included, to d. Keep it well
+// under the bus's visibility timeout: a Send still running when its event is
+// delivered again could deliver the message twice.
+func WithSendTimeout(d time.Duration) Option { return func(w *Worker) { w.sendTimeout = d } }
+
 // New returns a worker delivering through senders (by channel name). maxAttempts must
 // match the bus's, so that the last attempt is recognised.
-func New(in Inbox, senders map[string]channels.Sender, maxAttempts int, logger *slog.Logger) *Worker {
-	return &Worker{inbox: in, senders: senders, maxAttempts: maxAttempts, log: logger.With("component", "outbound")}
+func New(in Inbox, senders map[string]channels.Sender, maxAttempts int, logger *slog.Logger, opts ...Option) *Worker {
+	w := &Worker{inbox: in, senders: senders, maxAttempts: maxAttempts, log: logger.With("component", "outbound")}
+	for _, o := range opts {
+		o(w)
+	}
+	return w
 }
 
 // Handle is the queue.Handler of the worker.
@@ -105,7 +119,13 @@ func (w *Worker) handle(ctx context.Context, d queue.Delivery) error {
 	} else if err != nil {
 		return fmt.Errorf("outbound: load files of message %d: %w", id, err)
 	}
-	ext, err := sender.Send(ctx, out)
+	sctx := ctx
+	if w.sendTimeout > 0 {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(ctx, w.sendTimeout)
+		defer cancel()
+	}
+	ext, err := sender.Send(sctx, out)
 	switch {
 	case err == nil:
 		w.log.Info("message delivered", "message_id", id, "channel", o.Conversation.Channel)

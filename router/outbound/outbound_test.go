@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/frontdeskhq/frontdesk/channels"
 	"github.com/frontdeskhq/frontdesk/inbox"
@@ -27,11 +28,24 @@ type recorder struct {
 	mu   sync.Mutex
 	sent []channels.Outbound
 	fail []error
+	// asked is every call, sent or failed, with the time left before its deadline
+	// (0 without one).
+	asked []asked
 }
 
-func (r *recorder) Send(_ context.Context, out channels.Outbound) (string, error) {
+type asked struct {
+	out  channels.Outbound
+	left time.Duration
+}
+
+func (r *recorder) Send(ctx context.Context, out channels.Outbound) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	a := asked{out: out}
+	if dl, ok := ctx.Deadline(); ok {
+		a.left = time.Until(dl)
+	}
+	r.asked = append(r.asked, a)
 	if len(r.fail) > 0 {
 		err := r.fail[0]
 		r.fail = r.fail[1:]
@@ -258,5 +272,33 @@ func TestBuildWithoutAddress(t *testing.T) {
 		Contact: inbox.Contact{Identities: []inbox.Identity{{Kind: channels.KindPhone, Value: "+33612345678"}}}})
 	if err == nil {
 		t.Fatal("build() for an email conversation whose contact has no email = nil error")
+	}
+}
+
+// TestRetryMarkedAndSendBounded: the first attempt is not marked a retry, the second
+// is, and carries when the reply was written; with WithSendTimeout every Send has a
+// deadline that near.
+func TestRetryMarkedAndSendBounded(t *testing.T) {
+	f := newFixture(t)
+	f.worker = New(f.svc, map[string]channels.Sender{channels.Email: f.email}, 3, slog.New(slog.DiscardHandler), WithSendTimeout(5*time.Second))
+	f.email.fail = []error{errors.New("421 try again later")}
+	m, d := f.reply(t, channels.Email, channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr"}, false)
+	if err := handle(f, d); err == nil {
+		t.Fatal("first attempt: Handle() = nil, want the temporary error")
+	}
+	d.Attempt = 2
+	if err := handle(f, d); err != nil {
+		t.Fatalf("second attempt: Handle() = %v", err)
+	}
+	if len(f.email.asked) != 2 {
+		t.Fatalf("Send called %d times, want 2", len(f.email.asked))
+	}
+	for i, a := range f.email.asked {
+		if a.out.Retry != (i == 1) || !a.out.CreatedAt.Equal(m.CreatedAt) {
+			t.Errorf("attempt %d: Retry %v, CreatedAt %v; want Retry only on the second, written at %v", i+1, a.out.Retry, a.out.CreatedAt, m.CreatedAt)
+		}
+		if a.left <= 0 || a.left > 5*time.Second {
+			t.Errorf("attempt %d: %v left before the deadline, want at most 5s", i+1, a.left)
+		}
 	}
 }
