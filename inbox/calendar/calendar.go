@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // the calendar's time zone must load on machines without zoneinfo
 )
@@ -69,6 +70,9 @@ type Calendar struct {
 	week     [7][]span
 	holidays string
 	closed   map[civil]bool
+	// years caches, by year, the holidays of that year as a bit per day of each
+	// month (*[13]uint32): a business-hours sum asks for every day it crosses.
+	years sync.Map
 }
 
 // civil is a calendar date.
@@ -203,12 +207,15 @@ func (c *Calendar) isHoliday(d civil) bool {
 	if c.holidays == "none" {
 		return false
 	}
-	for _, h := range Holidays(d.y, c.holidays == "france-alsace-moselle") {
-		if h.Month == d.m && h.Day == d.d {
-			return true
+	days, ok := c.years.Load(d.y)
+	if !ok {
+		var bits [13]uint32
+		for _, h := range Holidays(d.y, c.holidays == "france-alsace-moselle") {
+			bits[h.Month] |= 1 << h.Day
 		}
+		days, _ = c.years.LoadOrStore(d.y, &bits)
 	}
-	return false
+	return days.(*[13]uint32)[d.m]&(1<<d.d) != 0
 }
 
 func (c *Calendar) day(t time.Time) civil {

@@ -192,3 +192,26 @@ func TestHoursErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestHolidayEveryDay holds Holiday, which keeps each year's holidays once computed,
+// to the Holidays list for every day of several years, both variants, asked in an
+// order that crosses years back and forth.
+func TestHolidayEveryDay(t *testing.T) {
+	for _, variant := range []string{"france", "france-alsace-moselle"} {
+		cal, err := New(Hours{Holidays: variant})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, year := range []int{2031, 2024, 2026, 2025, 2038, 2026} {
+			want := map[string]bool{}
+			for _, h := range Holidays(year, variant == "france-alsace-moselle") {
+				want[time.Date(year, h.Month, h.Day, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)] = true
+			}
+			for d := time.Date(year, 1, 1, 12, 0, 0, 0, cal.Location()); d.Year() == year; d = d.AddDate(0, 0, 1) {
+				if got := cal.Holiday(d); got != want[d.Format(time.DateOnly)] {
+					t.Fatalf("%s: Holiday(%s) = %v", variant, d.Format(time.DateOnly), got)
+				}
+			}
+		}
+	}
+}
