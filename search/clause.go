@@ -63,7 +63,7 @@ func (x *Index) clause(ctx context.Context, actor inbox.User, c Clause) (query.Q
 	case "from":
 		q := x.identityQuery(v, isPhoneWord(strings.ReplaceAll(v, " ", "")))
 		if q == nil {
-			return query.NewMatchNoneQuery(), nil
+			return anyQuery(nil), nil // matches nothing
 		}
 		return q, nil
 	case "subject":

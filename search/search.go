@@ -343,9 +343,9 @@ func (x *Index) compile(ctx context.Context, actor inbox.User, pq Query, f Filte
 	}
 	q := query.NewBooleanQuery(nil, nil, not)
 	if len(must) == 1 {
-		q.Must = must[0] // not a conjunction of one: bleve cannot merge that into bitmaps
+		q.Must = mustQuery{must[0]} // not a conjunction of one: bleve cannot merge that into bitmaps
 	} else {
-		q.Must = query.NewConjunctionQuery(must)
+		q.Must = mustQuery{query.NewConjunctionQuery(must)}
 	}
 	return q, nil
 }
@@ -388,9 +388,39 @@ func (a anyQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.I
 		ss = append(ss, s)
 	}
 	if len(ss) == 0 {
-		return searcher.NewMatchNoneSearcher(r)
+		return matchNothing(r)
 	}
 	return searcher.NewDisjunctionSearcher(ctx, r, ss, 0, o)
+}
+
+// noneSearcher matches nothing, like bleve's MatchNoneSearcher, but is not one:
+// bleve's boolean query drops a must clause whose searcher is a MatchNoneSearcher,
+// as if there were none, so a search for a word found nowhere, with the must-not
+// clause every search has, matched every document.
+type noneSearcher struct{ *searcher.MatchNoneSearcher }
+
+func matchNothing(r index.IndexReader) (bsearch.Searcher, error) {
+	s, err := searcher.NewMatchNoneSearcher(r)
+	if err != nil {
+		return nil, err
+	}
+	return noneSearcher{s}, nil
+}
+
+// mustQuery is the must clause of a search: what it matches, and nothing when its
+// searcher is bleve's MatchNoneSearcher (see noneSearcher).
+type mustQuery struct{ q query.Query }
+
+func (m mustQuery) Searcher(ctx context.Context, r index.IndexReader, mp mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := m.q.Searcher(ctx, r, mp, o)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := s.(*searcher.MatchNoneSearcher); ok {
+		s.Close()
+		return matchNothing(r)
+	}
+	return s, nil
 }
 
 func numericRange(field string, min, max *float64, minIncl, maxIncl *bool) query.Query {
