@@ -25,6 +25,11 @@ type Config struct {
 	CatchUpMargin time.Duration `yaml:"catch_up_margin"`
 	// MaxExportRows caps the rows of one CSV export.
 	MaxExportRows int `yaml:"max_export_rows"`
+	// HoldUnclassified is how long the indexer may wait for the router to classify a
+	// new conversation before writing its documents: written before, they are written
+	// again once classified (the category, language and team they carry change).
+	// Negative: never wait.
+	HoldUnclassified time.Duration `yaml:"hold_unclassified"`
 }
 
 // Defaults for Config.
@@ -43,6 +48,9 @@ const (
 	// DefaultMaxExportRows: a year of a busy desk's messages on one subject; beyond
 	// that an export is a backup, which is not this feature's job.
 	DefaultMaxExportRows = 50000
+	// DefaultHoldUnclassified: the router classifies within a fraction of a second
+	// under normal load; a second keeps new messages searchable within two.
+	DefaultHoldUnclassified = time.Second
 )
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -62,6 +70,9 @@ func (c Config) WithDefaults() Config {
 	if c.MaxExportRows == 0 {
 		c.MaxExportRows = DefaultMaxExportRows
 	}
+	if c.HoldUnclassified == 0 {
+		c.HoldUnclassified = DefaultHoldUnclassified
+	}
 	return c
 }
 
@@ -76,6 +87,8 @@ func (c Config) Validate() error {
 		return errors.New("search.catch_up_margin: must not be negative")
 	case c.MaxExportRows < 1:
 		return errors.New("search.max_export_rows: must be at least 1")
+	case c.HoldUnclassified > 10*time.Second:
+		return errors.New("search.hold_unclassified: must be at most 10s (negative: never wait)")
 	}
 	return nil
 }

@@ -48,6 +48,11 @@ type Indexer struct {
 	now  func() time.Time
 	// uniform remembers the conversations whose documents all carry one state.
 	uniform *uniformStates
+	// heldSince is when each event held back (holdUnclassified) was first held;
+	// heldFrom the time of the oldest event held by the last batch, which the
+	// checkpoint written with that batch does not pass.
+	heldSince map[uint64]time.Time
+	heldFrom  time.Time
 }
 
 // IndexerOption changes an Indexer at construction.
@@ -65,7 +70,8 @@ func NewIndexer(idx *Index, src Source, bus Bus, cfg Config, name string, logger
 		logger = slog.New(slog.DiscardHandler)
 	}
 	x := &Indexer{idx: idx, src: src, bus: bus, cfg: cfg.WithDefaults(), name: name,
-		log: logger.With("component", "search.indexer"), now: time.Now, uniform: newUniformStates(idx.defaultCountry)}
+		log: logger.With("component", "search.indexer"), now: time.Now, uniform: newUniformStates(idx.defaultCountry),
+		heldSince: map[uint64]time.Time{}}
 	for _, o := range opts {
 		o(x)
 	}
@@ -114,7 +120,7 @@ func (x *Indexer) Run(ctx context.Context) error {
 				// Finish the batch in hand, within a bound, so that stopping does not
 				// redo it; if it fails the events simply come again.
 				fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-				_ = x.flush(fctx, pending)
+				_, _ = x.flush(fctx, pending, false)
 				cancel()
 			}
 			return nil
@@ -145,7 +151,8 @@ func (x *Indexer) Run(ctx context.Context) error {
 		if len(pending) == 0 {
 			continue
 		}
-		if err := x.flush(ctx, pending); err != nil {
+		held, err := x.flush(ctx, pending, true)
+		if err != nil {
 			if ctx.Err() != nil {
 				continue
 			}
@@ -155,38 +162,116 @@ func (x *Indexer) Run(ctx context.Context) error {
 			continue
 		}
 		failures = 0
-		pending = pending[:0]
+		// The events held back open the next batch, written within a batch wait.
+		pending = append(pending[:0:0], held...)
+		if len(pending) > 0 {
+			first = x.now()
+		}
 	}
 }
 
-// flush indexes a batch of events and acknowledges them.
-func (x *Indexer) flush(ctx context.Context, batch []queue.Delivery) (err error) {
+// flush indexes a batch of events and acknowledges them, except those it holds back
+// (with hold, see holdUnclassified), which it returns.
+func (x *Indexer) flush(ctx context.Context, batch []queue.Delivery, hold bool) (held []queue.Delivery, err error) {
 	start := time.Now()
 	docs := 0
+	x.heldFrom = time.Time{}
 	defer func() {
 		if p := recover(); p != nil {
 			x.log.Error("index batch panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("search: index batch panicked: %v", p)
 		}
 		if x.obs != nil {
-			x.obs.Indexed(len(batch), docs, time.Since(start), err)
+			x.obs.Indexed(len(batch)-len(held), docs, time.Since(start), err)
 		}
 	}()
+	if hold {
+		if batch, held, err = x.holdUnclassified(ctx, batch); err != nil {
+			return nil, err
+		}
+	}
 	if docs, err = x.apply(ctx, batch); err != nil {
-		return err
+		return nil, err
 	}
 	ids := make([]uint64, len(batch))
 	for i, d := range batch {
 		ids[i] = d.ID
+		delete(x.heldSince, d.ID)
+	}
+	if len(ids) == 0 {
+		return held, nil
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := x.bus.Ack(actx, inbox.Stream, Group, ids...); err != nil {
 		// Indexed but not acknowledged: the events come again and are indexed again,
 		// which changes nothing.
-		return fmt.Errorf("search: ack %d events: %w", len(ids), err)
+		return nil, fmt.Errorf("search: ack %d events: %w", len(ids), err)
 	}
-	return nil
+	return held, nil
+}
+
+// holdUnclassified takes out of batch the events of new conversations that the router
+// has not classified yet (no category), for at most HoldUnclassified after they were
+// created or first held: written now, their documents would be written again moments
+// later, when the classification changes the category, language and team they carry.
+// That second write was a third of the indexer's work under load. An indexer running
+// behind (events already older than the hold) holds nothing, nor does it hold more than
+// half a batch, so that a batch always has room for new events.
+func (x *Indexer) holdUnclassified(ctx context.Context, batch []queue.Delivery) (keep, held []queue.Delivery, err error) {
+	wait := x.cfg.HoldUnclassified
+	if wait <= 0 {
+		return batch, nil, nil
+	}
+	now := x.now()
+	events := make([]inbox.BusEvent, len(batch))
+	fresh := map[int64]bool{}
+	for i, d := range batch {
+		if d.Type != inbox.TopicConversationCreated && d.Type != inbox.TopicMessageCreated {
+			continue
+		}
+		e, err := inbox.DecodeBusEvent(d.Payload)
+		if err != nil {
+			continue // apply logs it
+		}
+		events[i] = e
+		since, ok := x.heldSince[d.ID]
+		if d.Type == inbox.TopicConversationCreated && now.Sub(e.At) < wait && (!ok || now.Sub(since) < wait) {
+			fresh[e.ConversationID] = true
+		}
+	}
+	if len(fresh) == 0 {
+		return batch, nil, nil
+	}
+	unclassified := map[int64]bool{}
+	for part := range chunks(keys(fresh), inbox.MaxBulkIDs) {
+		cs, err := x.src.ConversationsByID(ctx, part)
+		if err != nil {
+			return nil, nil, fmt.Errorf("search: read conversations: %w", err)
+		}
+		for _, c := range cs {
+			if c.Category == "" {
+				unclassified[c.ID] = true
+			}
+		}
+	}
+	limit := x.cfg.BatchSize / 2
+	for i, d := range batch {
+		e := events[i]
+		if unclassified[e.ConversationID] && len(held) < limit &&
+			(d.Type == inbox.TopicConversationCreated || d.Type == inbox.TopicMessageCreated && e.Kind == inbox.KindIn) {
+			if _, ok := x.heldSince[d.ID]; !ok {
+				x.heldSince[d.ID] = now
+			}
+			if x.heldFrom.IsZero() || e.At.Before(x.heldFrom) {
+				x.heldFrom = e.At
+			}
+			held = append(held, d)
+			continue
+		}
+		keep = append(keep, d)
+	}
+	return keep, held, nil
 }
 
 // apply turns a batch of events into one index batch and returns how many documents
@@ -242,6 +327,11 @@ func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery) (int, error
 	docs, deletes, err := x.build(ctx, plan, states)
 	if err != nil {
 		return 0, err
+	}
+	if !x.heldFrom.IsZero() && cp.Time.After(x.heldFrom) {
+		// Events held back are not in the index yet: a catch-up from this checkpoint
+		// must still find them.
+		cp.Time = x.heldFrom
 	}
 	var cpp *Checkpoint
 	if !cp.Time.IsZero() {

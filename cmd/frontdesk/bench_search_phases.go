@@ -94,7 +94,8 @@ func (b *benchSearch) indexThroughBus(ctx context.Context, n int) (*search.Index
 func (b *benchSearch) startWorkers(ctx context.Context, idx *search.Index) (stop func()) {
 	bus := queue.NewMemory(queue.Options{})
 	relay := outbox.New(b.st, bus, outbox.Config{Groups: []string{search.Group}}, b.log)
-	ix := search.NewIndexer(idx, b.st, bus, search.Config{CatchUpMargin: time.Nanosecond}, "bench", b.log)
+	// No router runs here, so nothing would classify what the indexer waits for.
+	ix := search.NewIndexer(idx, b.st, bus, search.Config{CatchUpMargin: time.Nanosecond, HoldUnclassified: -1}, "bench", b.log)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{}, 2)
 	go func() { relay.Run(rctx); done <- struct{}{} }()
