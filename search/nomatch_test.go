@@ -32,6 +32,12 @@ func TestAbsentTermsFindNothing(t *testing.T) {
 		if res := e.search(e.super, Request{Query: q, Filters: Filters{Statuses: []string{"open"}}}); res.Total != 0 {
 			t.Errorf("%q with a status filter found %d, want nothing", q, res.Total)
 		}
+		res := e.search(e.super, Request{Query: q, Facets: true})
+		for name, f := range res.Facets {
+			if len(f.Terms) != 0 || f.Other != 0 {
+				t.Errorf("%q: facet %s counts %+v, want none", q, name, f)
+			}
+		}
 	}
 	if n := e.search(e.super, Request{Query: "cantine"}).Total; n != 1 {
 		t.Errorf("cantine: %d hits, want 1", n)
