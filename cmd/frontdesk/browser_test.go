@@ -142,6 +142,13 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.Run("filter by a facet", chromedp.Click(chromedp.CSS("#facets .facet")))
 	tab.WaitFor("a filter chip", `document.querySelectorAll("#chips .chip").length === 1`, nil, 10*time.Second)
 	tab.Axe()
+	// A word found nowhere finds nothing (it once found everything), says what to try,
+	// and offers no empty export.
+	tab.Run("search a word found nowhere", chromedp.Navigate(base+"/search?q=xylophone"))
+	tab.WaitFor("no result, with advice, and no export", `document.getElementById("summary").textContent.startsWith("Aucun résultat. Vérifiez l'orthographe") &&
+		document.querySelectorAll("#hits .hit").length === 0 && document.getElementById("export").parentElement.hidden`, nil, 10*time.Second)
+	tab.Run("back to the word", chromedp.Navigate(base+"/search?q=passeport"))
+	tab.WaitFor("the hits and the export", `document.querySelectorAll("#hits .hit").length > 0 && !document.getElementById("export").parentElement.hidden`, nil, 10*time.Second)
 	// A hit opens its conversation at the message found: in view, marked, focused.
 	hitText := webtest.Eval(tab, "the first hit's text", chromedp.Evaluate[string](`document.querySelector("#hits .hit p").textContent`))
 	href := webtest.Eval(tab, "the first hit's link", chromedp.Evaluate[string](`document.querySelector("#hits .hit h3 a").href`))

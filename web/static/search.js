@@ -125,6 +125,7 @@
         history.replaceState(null, '', '/search?' + params(false));
       }
       $('#more').hidden = !cursor;
+      if (exp && !more) exp.parentElement.hidden = res.total === 0; // nothing to export
     } catch (e) {
       summary.textContent = e.message;
     } finally {
