@@ -32,6 +32,52 @@ func (f *fixture) runOutbound(after *uint64, attempt int) []error {
 	return w.Handle(context.Background(), batch)
 }
 
+// retried runs the outbound worker twice on the events after *after, as the bus
+// delivers them again after a failure: the first attempt must fail for now (why),
+// leaving message id queued, and the second deliver it. It returns the message stored.
+func (f *fixture) retried(after *uint64, id int64, why string) inbox.Message {
+	f.t.Helper()
+	ctx := context.Background()
+	start := *after
+	if errs := f.runOutbound(after, 1); errs == nil || errs[len(errs)-1] == nil {
+		f.t.Fatalf("outbound %s = %v, want a temporary error", why, errs)
+	}
+	if got, _ := f.st.Message(ctx, id); got.DeliveryStatus != inbox.DeliveryQueued {
+		f.t.Fatalf("status %s = %s, want still queued", why, got.DeliveryStatus)
+	}
+	*after = start
+	if errs := f.runOutbound(after, 2); errs != nil {
+		f.t.Fatalf("second attempt %s = %v, want delivered", why, errs)
+	}
+	got, _ := f.st.Message(ctx, id)
+	if got.DeliveryStatus != inbox.DeliverySent {
+		f.t.Fatalf("status after the retry %s = %s %q, want sent", why, got.DeliveryStatus, got.DeliveryError)
+	}
+	return got
+}
+
+// threadAndDM makes Marie Dupont write in a Slack Connect thread and in a DM, and
+// Camille Martin an agent; it returns the two conversations (by thread key), Camille,
+// and the outbox position after the inbound events.
+func (f *fixture) threadAndDM() (map[string]inbox.Conversation, inbox.User, uint64) {
+	f.t.Helper()
+	f.api.addUser("U1", "Marie Dupont", "", false)
+	f.deliver(sharedMessage("Ev1", "U1", "1700000000.000100", "Bonjour"))
+	f.deliver(messageEvent("Ev2", dm("U1", "1700000001.000100", "Et en privé")))
+	f.drain()
+	var after uint64
+	f.runOutbound(&after, 1) // inbound events: nothing to send
+	camille := f.agent("camille@mairie.fr", "Camille Martin")
+	byKey := map[string]inbox.Conversation{}
+	for _, c := range f.conversations() {
+		byKey[c.ThreadKey] = c
+	}
+	if len(byKey) != 2 {
+		f.t.Fatalf("conversations = %v, want the thread's and the DM's", byKey)
+	}
+	return byKey, camille, after
+}
+
 func (f *fixture) agent(email, name string) inbox.User {
 	f.t.Helper()
 	u, err := f.svc.CreateUser(context.Background(), inbox.NewUser{Email: email, Name: name, Role: inbox.RoleAgent, Password: "motdepasse-solide"})
@@ -46,18 +92,7 @@ func (f *fixture) agent(email, name string) inbox.User {
 func TestAgentReplyToSlackThread(t *testing.T) {
 	f := newFixture(t, ModeCustomer)
 	ctx := context.Background()
-	f.api.addUser("U1", "Marie Dupont", "", false)
-	f.deliver(sharedMessage("Ev1", "U1", "1700000000.000100", "Bonjour"))
-	f.deliver(messageEvent("Ev2", dm("U1", "1700000001.000100", "Et en privé")))
-	f.drain()
-	var after uint64
-	f.runOutbound(&after, 1) // inbound events: nothing to send
-	camille := f.agent("camille@mairie.fr", "Camille Martin")
-	convs := f.conversations()
-	byKey := map[string]inbox.Conversation{}
-	for _, c := range convs {
-		byKey[c.ThreadKey] = c
-	}
+	byKey, camille, after := f.threadAndDM()
 
 	f.api.failNext("chat.postMessage", cannedResponse{status: http.StatusTooManyRequests, retryAfter: "2"})
 	m, err := f.svc.Reply(ctx, camille, byKey["CSHARED:1700000000.000100"].ID, inbox.ReplyInput{Text: "Bonjour <!channel> & merci"})
@@ -182,20 +217,7 @@ func TestAgentReplyLongRateLimitAndRefusal(t *testing.T) {
 	conv := f.conversations()[0]
 	f.api.failNext("chat.postMessage", cannedResponse{status: http.StatusTooManyRequests, retryAfter: "120"})
 	m, _ := f.svc.Reply(ctx, camille, conv.ID, inbox.ReplyInput{Text: "Un instant"})
-	start := after
-	if errs := f.runOutbound(&after, 1); errs == nil || errs[len(errs)-1] == nil {
-		t.Fatalf("outbound under a 120s rate limit = %v, want a temporary error", errs)
-	}
-	if got, _ := f.st.Message(ctx, m.ID); got.DeliveryStatus != inbox.DeliveryQueued {
-		t.Fatalf("reply status = %s, want still queued", got.DeliveryStatus)
-	}
-	after = start
-	if errs := f.runOutbound(&after, 2); errs != nil {
-		t.Fatalf("second attempt = %v, want delivered", errs)
-	}
-	if got, _ := f.st.Message(ctx, m.ID); got.DeliveryStatus != inbox.DeliverySent {
-		t.Fatalf("reply status after retry = %s, want sent", got.DeliveryStatus)
-	}
+	f.retried(&after, m.ID, "under a 120s rate limit")
 
 	// A conversation whose channel Slack no longer knows.
 	if _, err := f.hub.Send(ctx, channels.Outbound{Account: teamID, ThreadKey: "CGONE:1.1", Text: "x"}); !channels.IsPermanent(err) {
@@ -219,21 +241,8 @@ func TestAgentReplyLongRateLimitAndRefusal(t *testing.T) {
 func TestRetryAfterLostAnswerPostsOnce(t *testing.T) {
 	f := newFixture(t, ModeCustomer)
 	ctx := context.Background()
-	f.api.addUser("U1", "Marie Dupont", "", false)
-	f.deliver(sharedMessage("Ev1", "U1", "1700000000.000100", "Bonjour"))
-	f.deliver(messageEvent("Ev2", dm("U1", "1700000001.000100", "Et en privé")))
-	f.drain()
-	var after uint64
-	f.runOutbound(&after, 1)
-	camille := f.agent("camille@mairie.fr", "Camille Martin")
-	byKey := map[string]inbox.Conversation{}
-	for _, c := range f.conversations() {
-		byKey[c.ThreadKey] = c
-	}
+	byKey, camille, after := f.threadAndDM()
 	thread, direct := byKey["CSHARED:1700000000.000100"], byKey["D0001"]
-	if thread.ID == 0 || direct.ID == 0 {
-		t.Fatalf("conversations = %v", byKey)
-	}
 
 	deliver := func(conv inbox.Conversation, in inbox.ReplyInput, lose string) inbox.Message {
 		t.Helper()
@@ -241,25 +250,8 @@ func TestRetryAfterLostAnswerPostsOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		start := after
-		if lose != "" {
-			f.api.loseNext(lose, 1)
-			if errs := f.runOutbound(&after, 1); errs == nil || errs[len(errs)-1] == nil {
-				t.Fatalf("outbound with the answer lost = %v, want a temporary error", errs)
-			}
-			if got, _ := f.st.Message(ctx, m.ID); got.DeliveryStatus != inbox.DeliveryQueued {
-				t.Fatalf("status after the lost answer = %s, want queued", got.DeliveryStatus)
-			}
-			after = start
-		}
-		if errs := f.runOutbound(&after, 2); errs != nil {
-			t.Fatalf("retry = %v", errs)
-		}
-		got, _ := f.st.Message(ctx, m.ID)
-		if got.DeliveryStatus != inbox.DeliverySent {
-			t.Fatalf("status after the retry = %s %q, want sent", got.DeliveryStatus, got.DeliveryError)
-		}
-		return got
+		f.api.loseNext(lose, 1)
+		return f.retried(&after, m.ID, "with "+lose+"'s answer lost")
 	}
 
 	m := deliver(thread, inbox.ReplyInput{Text: "Votre dossier est complet"}, "chat.postMessage")
@@ -296,12 +288,7 @@ func TestRetryAfterLostAnswerPostsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := after
-	f.runOutbound(&after, 1)
-	after = start
-	if errs := f.runOutbound(&after, 2); errs != nil {
-		t.Fatalf("retry = %v", errs)
-	}
+	f.retried(&after, m.ID, "after a 503")
 	var posts int
 	for _, p := range f.api.postedIn("D0001") {
 		if p["text"] == "Je vous rappelle" {
