@@ -43,8 +43,12 @@ func toHit(h *bsearch.DocumentMatch, fullText bool) Hit {
 	if hit.Language == "und" {
 		hit.Language = ""
 	}
-	if t, err := time.Parse(time.RFC3339Nano, str(fieldCreated)); err == nil {
-		hit.CreatedAt = t.UTC()
+	// The time, to the microsecond, from the date sort key (bleve keeps stored dates
+	// to the second).
+	if key := str(fieldDateKey); len(key) == 32 {
+		if v, ok := parseHexKey([]byte(key[:16])); ok {
+			hit.CreatedAt = time.UnixMicro(int64(v ^ 1<<63)).UTC()
+		}
 	}
 	field := textFields[str(fieldTextLang)]
 	text := str(field)

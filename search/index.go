@@ -46,7 +46,7 @@ const Group = "indexer"
 
 // mappingVersion changes whenever NewMapping or NewDocument change what is indexed; an
 // index of another version must be rebuilt.
-const mappingVersion = "5"
+const mappingVersion = "6"
 
 // Internal keys stored in the index.
 var (

@@ -96,7 +96,7 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	num(fieldMessageID, true)
 	num(fieldPriority, true)
 	dt := bleve.NewDateTimeFieldMapping()
-	dt.Store = true
+	dt.Store = false // hits read the time from the date key, to the microsecond
 	dt.IncludeInAll = false
 	dt.DocValues = false
 	doc.AddFieldMappingsAt(fieldCreated, dt)
@@ -111,11 +111,12 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 		doc.AddFieldMappingsAt(name, f)
 	}
 	for _, l := range textLangs {
-		// Text is stored, with term vectors, for the snippets.
+		// Text is stored, with term vectors, for the snippets and phrases. Subjects
+		// and names have term vectors for phrases ("carte grise", "Marie Dupont").
 		text(textFields[l], langAnalyzers[l], true, true)
-		text(subjectFields[l], langAnalyzers[l], false, false)
+		text(subjectFields[l], langAnalyzers[l], false, true)
 	}
-	text(fieldName, AnalyzerPlain, true, false)
+	text(fieldName, AnalyzerPlain, true, true)
 	text(fieldPrefix, AnalyzerPrefix, false, false)
 	sub := bleve.NewTextFieldMapping()
 	sub.Index = false

@@ -32,7 +32,7 @@ const facetValuesCap = 5000
 // storedFields are read back for hits.
 var storedFields = []string{fieldMessageID, fieldConversation, fieldKind, fieldChannel, fieldStatus, fieldTeam,
 	fieldAssignee, fieldCategory, fieldLanguage, fieldPriority, fieldContact, fieldName, fieldSubject,
-	fieldCreated, fieldTextLang, textFields["fr"], textFields["en"], textFields["other"]}
+	fieldDateKey, fieldTextLang, textFields["fr"], textFields["en"], textFields["other"]}
 
 // Search runs r for actor: only messages of conversations actor may see (inbox.CanSee)
 // are scored, counted, faceted and returned.
@@ -365,8 +365,8 @@ func (f filterQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 }
 
 // anyQuery matches the documents of any of its queries, like bleve's disjunction, but
-// leaves out, when its searcher is built on the snapshot searched, the queries that
-// match nothing there. A word is looked for in eight fields and usually found in one
+// leaves out, when its searcher is built on the snapshot searched, the term queries
+// whose term is nowhere there. A word is looked for in eight fields and usually found in one
 // or two, and bleve's disjunction advances every one of its searchers at every step,
 // the exhausted ones too, each at the cost of a walk over the index segments.
 type anyQuery []query.Query
@@ -381,7 +381,10 @@ func (a anyQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.I
 			}
 			return nil, err
 		}
-		if s.Count() == 0 {
+		if _, term := q.(*query.TermQuery); term && s.Count() == 0 {
+			// Only a term's searcher counts its postings: a conjunction or
+			// disjunction that bleve runs as bitmaps (unscored, as in a sort by date)
+			// says 0 whatever it matches.
 			s.Close()
 			continue
 		}
