@@ -61,9 +61,6 @@ type IndexerOption func(*Indexer)
 // WithIndexerObserver reports every batch to o.
 func WithIndexerObserver(o Observer) IndexerOption { return func(x *Indexer) { x.obs = o } }
 
-// WithIndexerClock makes the indexer read time from now (tests).
-func WithIndexerClock(now func() time.Time) IndexerOption { return func(x *Indexer) { x.now = now } }
-
 // NewIndexer returns an indexer of idx reading src, consuming bus as consumer name.
 func NewIndexer(idx *Index, src Source, bus Bus, cfg Config, name string, logger *slog.Logger, opts ...IndexerOption) *Indexer {
 	if logger == nil {

@@ -355,12 +355,3 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return nil
 }
-
-// Run listens and serves until ctx ends.
-func (s *Server) Run(ctx context.Context) error {
-	ln, err := s.Listen()
-	if err != nil {
-		return err
-	}
-	return s.Serve(ctx, ln)
-}

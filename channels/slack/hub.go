@@ -101,9 +101,6 @@ func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(h *Hub) { h.sleep = sleep }
 }
 
-// WithHTTPClient sets the client used to call Slack.
-func WithHTTPClient(c *http.Client) Option { return func(h *Hub) { h.client = c } }
-
 // httpTimeout bounds one call to Slack, file downloads included.
 const httpTimeout = 60 * time.Second
 

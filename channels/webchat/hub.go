@@ -91,17 +91,6 @@ func (h *hub) conversation(id int64) (visitorKey, bool) {
 	return k, ok
 }
 
-// count returns how many sockets are live.
-func (h *hub) count() int {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	n := 0
-	for _, set := range h.conns {
-		n += len(set)
-	}
-	return n
-}
-
 // siteSockets returns the live sockets of every visitor of site.
 func (h *hub) siteSockets(site string) []*conn {
 	h.mu.RLock()

@@ -118,22 +118,6 @@ func read(t *testing.T, bus queue.Bus, group, consumer string, max int, block ti
 	return ds
 }
 
-// readN reads until it has n deliveries, failing the test if they take longer than
-// patience or if more come.
-func readN(t *testing.T, bus queue.Bus, group, consumer string, n int) []queue.Delivery {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	var got []queue.Delivery
-	for len(got) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("Read(%q, %q, %q) returned IDs %v within %v, want %d deliveries",
-				stream, group, consumer, ids(got), patience, n)
-		}
-		got = append(got, read(t, bus, group, consumer, n-len(got), 100*time.Millisecond)...)
-	}
-	return got
-}
-
 // ack calls Ack and fails the test on error.
 func ack(t *testing.T, bus queue.Bus, group string, ids ...uint64) {
 	t.Helper()
