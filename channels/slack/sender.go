@@ -42,6 +42,9 @@ func (h *Hub) Send(ctx context.Context, out channels.Outbound) (string, error) {
 	if w.PostAsAgent {
 		username = strings.TrimSpace(out.AuthorName)
 	}
+	// send delivers the reply; posted recognises what it delivered, for a retry.
+	var send func() (string, error)
+	var posted func(slack.Message) bool
 	if len(out.Attachments) > 0 {
 		// Files are shared with the text as their message (files:write). A file
 		// message shows the app's name, so the agent's is written in it.
@@ -50,26 +53,22 @@ func (h *Hub) Send(ctx context.Context, out channels.Outbound) (string, error) {
 			comment = "*" + slackutilsx.EscapeMessage(username) + "*\n" + comment
 		}
 		comment = truncateText(comment, maxPostBytes)
-		if out.Retry {
-			ts, err := w.delivered(ctx, channel, threadTS, out.CreatedAt, sameFiles(comment, out.Attachments))
-			if err != nil {
-				return "", err
-			}
-			if ts != "" {
-				return externalID(w.TeamID, channel, ts), nil
-			}
+		posted = sameFiles(comment, out.Attachments)
+		send = func() (string, error) {
+			id, err := w.upload(ctx, channel, threadTS, comment, out.Attachments)
+			return "file-" + id, err
 		}
-		id, err := w.upload(ctx, channel, threadTS, comment, out.Attachments)
-		if err != nil {
-			return "", err
+	} else {
+		if text == "" {
+			return "", permanent("nothing to send: the reply is empty")
 		}
-		return externalID(w.TeamID, channel, "file-"+id), nil
-	}
-	if text == "" {
-		return "", permanent("nothing to send: the reply is empty")
+		posted = sameReply(out.MessageID)
+		send = func() (string, error) {
+			return w.post(ctx, channel, threadTS, truncateText(text, maxPostBytes), username, slack.MsgOptionMetadata(replyMetadata(out.MessageID)))
+		}
 	}
 	if out.Retry {
-		ts, err := w.delivered(ctx, channel, threadTS, out.CreatedAt, sameReply(out.MessageID))
+		ts, err := w.delivered(ctx, channel, threadTS, out.CreatedAt, posted)
 		if err != nil {
 			return "", err
 		}
@@ -77,7 +76,7 @@ func (h *Hub) Send(ctx context.Context, out channels.Outbound) (string, error) {
 			return externalID(w.TeamID, channel, ts), nil
 		}
 	}
-	ts, err := w.post(ctx, channel, threadTS, truncateText(text, maxPostBytes), username, slack.MsgOptionMetadata(replyMetadata(out.MessageID)))
+	ts, err := send()
 	if err != nil {
 		return "", err
 	}
