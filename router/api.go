@@ -293,8 +293,8 @@ func (r *Router) Routing(ctx context.Context, u inbox.User, id int64) (Conversat
 func (r *Router) slaTargets(c inbox.Conversation, now time.Time) []SLATarget {
 	out := []SLATarget{}
 	for _, t := range r.targets(c) {
-		stage, left := r.stage(c, t, now)
-		out = append(out, SLATarget{Target: t.name, Due: t.due, Stage: string(stage), RemainingSeconds: int64(left.Seconds())})
+		out = append(out, SLATarget{Target: t.name, Due: t.due, Stage: string(r.stage(c, t, now)),
+			RemainingSeconds: int64(r.remaining(c, t, now).Seconds())})
 	}
 	return out
 }

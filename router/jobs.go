@@ -167,7 +167,7 @@ func (r *Router) CheckSLA(ctx context.Context) error {
 	return r.eachActive(ctx, func(c inbox.Conversation) error {
 		for _, t := range r.targets(c) {
 			var st string
-			switch stage, _ := r.stage(c, t, now); stage {
+			switch r.stage(c, t, now) {
 			case sla.Warning:
 				st = inbox.SLAWarning
 			case sla.Breached:

@@ -543,7 +543,7 @@ func (r *Router) ruleMessage(in inbox.RoutingInput, res classify.Result, now tim
 func (r *Router) slaState(c inbox.Conversation, now time.Time) priority.SLA {
 	worst := priority.SLAOK
 	for _, t := range r.targets(c) {
-		switch stage, _ := r.stage(c, t, now); stage {
+		switch r.stage(c, t, now) {
 		case sla.Breached:
 			return priority.SLABreached
 		case sla.Warning:
@@ -553,18 +553,22 @@ func (r *Router) slaState(c inbox.Conversation, now time.Time) priority.SLA {
 	return worst
 }
 
-// stage is where target t of c stands at now, and the opening time left. While c
-// waits for its contact its clock is stopped: the stage is Paused and the time left is
-// what it had when the clock stopped.
-func (r *Router) stage(c inbox.Conversation, t target, now time.Time) (sla.Stage, time.Duration) {
+// stage is where target t of c stands at now: Paused while c waits for its contact
+// (its clock is stopped).
+func (r *Router) stage(c inbox.Conversation, t target, now time.Time) sla.Stage {
 	if inbox.SLAPaused(c.Status) {
-		at := now
-		if c.SLAPausedAt != nil {
-			at = *c.SLAPausedAt
-		}
-		return sla.Paused, r.sla.Remaining(at, t.due)
+		return sla.Paused
 	}
-	return r.sla.Stage(t.start, t.due, now), r.sla.Remaining(now, t.due)
+	return r.sla.Stage(t.start, t.due, now)
+}
+
+// remaining is the opening time target t of c has left at now, or had when its clock
+// stopped.
+func (r *Router) remaining(c inbox.Conversation, t target, now time.Time) time.Duration {
+	if inbox.SLAPaused(c.Status) && c.SLAPausedAt != nil {
+		now = *c.SLAPausedAt
+	}
+	return r.sla.Remaining(now, t.due)
 }
 
 // target is a running SLA target of a conversation.
