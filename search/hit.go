@@ -3,7 +3,6 @@ package search
 import (
 	"slices"
 	"strconv"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -45,10 +44,8 @@ func toHit(h *bsearch.DocumentMatch, fullText bool) Hit {
 	}
 	// The time, to the microsecond, from the date sort key (bleve keeps stored dates
 	// to the second).
-	if key := str(fieldDateKey); len(key) == 32 {
-		if v, ok := parseHexKey([]byte(key[:16])); ok {
-			hit.CreatedAt = time.UnixMicro(int64(v ^ 1<<63)).UTC()
-		}
+	if t, err := dateOfKey(str(fieldDateKey)); err == nil {
+		hit.CreatedAt = t.UTC()
 	}
 	field := textFields[str(fieldTextLang)]
 	text := str(field)

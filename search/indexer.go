@@ -48,11 +48,8 @@ type Indexer struct {
 	now  func() time.Time
 	// uniform remembers the conversations whose documents all carry one state.
 	uniform *uniformStates
-	// heldSince is when each event held back (holdUnclassified) was first held;
-	// heldFrom the time of the oldest event held by the last batch, which the
-	// checkpoint written with that batch does not pass.
+	// heldSince is when each event held back (holdUnclassified) was first held.
 	heldSince map[uint64]time.Time
-	heldFrom  time.Time
 }
 
 // IndexerOption changes an Indexer at construction.
@@ -172,7 +169,6 @@ func (x *Indexer) Run(ctx context.Context) error {
 func (x *Indexer) flush(ctx context.Context, batch []queue.Delivery, hold bool) (held []queue.Delivery, err error) {
 	start := time.Now()
 	docs := 0
-	x.heldFrom = time.Time{}
 	defer func() {
 		if p := recover(); p != nil {
 			x.log.Error("index batch panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -182,12 +178,13 @@ func (x *Indexer) flush(ctx context.Context, batch []queue.Delivery, hold bool) 
 			x.obs.Indexed(len(batch)-len(held), docs, time.Since(start), err)
 		}
 	}()
+	var heldFrom time.Time
 	if hold {
-		if batch, held, err = x.holdUnclassified(ctx, batch); err != nil {
+		if batch, held, heldFrom, err = x.holdUnclassified(ctx, batch); err != nil {
 			return nil, err
 		}
 	}
-	if docs, err = x.apply(ctx, batch); err != nil {
+	if docs, err = x.apply(ctx, batch, heldFrom); err != nil {
 		return nil, err
 	}
 	ids := make([]uint64, len(batch))
@@ -214,11 +211,12 @@ func (x *Indexer) flush(ctx context.Context, batch []queue.Delivery, hold bool) 
 // later, when the classification changes the category, language and team they carry.
 // That second write was a third of the indexer's work under load. An indexer running
 // behind (events already older than the hold) holds nothing, nor does it hold more than
-// half a batch, so that a batch always has room for new events.
-func (x *Indexer) holdUnclassified(ctx context.Context, batch []queue.Delivery) (keep, held []queue.Delivery, err error) {
+// half a batch, so that a batch always has room for new events. from is the time of
+// the oldest event held.
+func (x *Indexer) holdUnclassified(ctx context.Context, batch []queue.Delivery) (keep, held []queue.Delivery, from time.Time, err error) {
 	wait := x.cfg.HoldUnclassified
 	if wait <= 0 {
-		return batch, nil, nil
+		return batch, nil, from, nil
 	}
 	now := x.now()
 	events := make([]inbox.BusEvent, len(batch))
@@ -238,13 +236,13 @@ func (x *Indexer) holdUnclassified(ctx context.Context, batch []queue.Delivery) 
 		}
 	}
 	if len(fresh) == 0 {
-		return batch, nil, nil
+		return batch, nil, from, nil
 	}
 	unclassified := map[int64]bool{}
 	for part := range chunks(keys(fresh), inbox.MaxBulkIDs) {
 		cs, err := x.src.ConversationsByID(ctx, part)
 		if err != nil {
-			return nil, nil, fmt.Errorf("search: read conversations: %w", err)
+			return nil, nil, from, fmt.Errorf("search: read conversations: %w", err)
 		}
 		for _, c := range cs {
 			if c.Category == "" {
@@ -260,20 +258,21 @@ func (x *Indexer) holdUnclassified(ctx context.Context, batch []queue.Delivery) 
 			if _, ok := x.heldSince[d.ID]; !ok {
 				x.heldSince[d.ID] = now
 			}
-			if x.heldFrom.IsZero() || e.At.Before(x.heldFrom) {
-				x.heldFrom = e.At
+			if from.IsZero() || e.At.Before(from) {
+				from = e.At
 			}
 			held = append(held, d)
 			continue
 		}
 		keep = append(keep, d)
 	}
-	return keep, held, nil
+	return keep, held, from, nil
 }
 
 // apply turns a batch of events into one index batch and returns how many documents
-// it wrote.
-func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery) (int, error) {
+// it wrote. The checkpoint it writes does not pass heldFrom, the time of the oldest
+// event held back (zero: none).
+func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery, heldFrom time.Time) (int, error) {
 	var plan plan
 	var cp Checkpoint
 	for _, d := range batch {
@@ -325,10 +324,10 @@ func (x *Indexer) apply(ctx context.Context, batch []queue.Delivery) (int, error
 	if err != nil {
 		return 0, err
 	}
-	if !x.heldFrom.IsZero() && cp.Time.After(x.heldFrom) {
+	if !heldFrom.IsZero() && cp.Time.After(heldFrom) {
 		// Events held back are not in the index yet: a catch-up from this checkpoint
 		// must still find them.
-		cp.Time = x.heldFrom
+		cp.Time = heldFrom
 	}
 	var cpp *Checkpoint
 	if !cp.Time.IsZero() {
