@@ -85,18 +85,26 @@ func TestIndexerHoldsUnclassified(t *testing.T) {
 }
 
 // TestIndexerHoldEnds: a new conversation that nobody classifies is indexed once the
-// hold has run out, and an indexer with the hold turned off indexes at once.
+// hold has run out, and an indexer with the hold turned off writes it with the first
+// batch that reads it.
 func TestIndexerHoldEnds(t *testing.T) {
 	for _, hold := range []time.Duration{300 * time.Millisecond, -1} {
 		e := newEnv(t)
 		bus := queue.NewMemory(queue.Options{})
-		stop := e.startHeld(bus, hold)
+		var log batchLog
+		stop := e.startHeld(bus, hold, WithIndexerObserver(&log))
 		e.ingest(msg{text: "objet trouvé", lang: "fr"})
 		start := time.Now()
 		e.publishAfter(bus, 0)
 		waitFor(t, "the conversation indexed", func() bool { return e.search(e.super, Request{Query: "objet"}).Total == 1 })
 		if took := time.Since(start); hold > 0 && took < hold {
 			t.Errorf("hold %v: indexed after %v, before the hold ran out", hold, took)
+		}
+		log.mu.Lock()
+		first := log.docs[0]
+		log.mu.Unlock()
+		if want := map[bool]int{true: 0, false: 1}[hold > 0]; first != want {
+			t.Errorf("hold %v: the first batch wrote %d documents, want %d", hold, first, want)
 		}
 		stop()
 		bus.Close()
