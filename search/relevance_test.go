@@ -115,3 +115,32 @@ func TestSnippets(t *testing.T) {
 		t.Fatalf("snippet %q: want the text as written (escaping is the renderer's job)", text)
 	}
 }
+
+// TestIgnoredWords: the result names the words looked for nowhere because they are too
+// common, as typed and once each, and only those: not phrases, field values, phone
+// digits or ordinary words.
+func TestIgnoredWords(t *testing.T) {
+	e := newEnv(t)
+	e.ingest(msg{text: "Votre facture est prête", lang: "fr"})
+	e.indexAll()
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"facture", nil},
+		{"la facture", []string{"la"}},
+		{"Le la LE facture the", []string{"Le", "la", "the"}},
+		{"le status:open", []string{"le"}},
+		{"-le facture", []string{"le"}},
+		{`"la facture"`, nil},
+		{"subject:la", nil},
+		{"06 12 34", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		res := e.search(e.super, Request{Query: tt.query})
+		if !slices.Equal(res.Ignored, tt.want) {
+			t.Errorf("Search(%q).Ignored = %q, want %q", tt.query, res.Ignored, tt.want)
+		}
+	}
+}

@@ -196,4 +196,7 @@ type Result struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 	// Sort is the order used.
 	Sort string `json:"sort"`
+	// Ignored lists the words of the query looked for nowhere because they are too
+	// common (stop words of French or English), as typed, each once.
+	Ignored []string `json:"ignored,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -150,7 +151,7 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 		}
 		return Result{}, fmt.Errorf("search: run query: %w", err)
 	}
-	out := Result{Total: res.Total, Sort: sort, Hits: make([]Hit, 0, len(hits))}
+	out := Result{Total: res.Total, Sort: sort, Hits: make([]Hit, 0, len(hits)), Ignored: x.ignored(pq)}
 	for _, h := range hits {
 		out.Hits = append(out.Hits, toHit(h, r.FullText))
 	}
@@ -265,6 +266,22 @@ func (x *Index) textQuery(q Query) query.Query {
 		return nil
 	}
 	return anyQuery(qs)
+}
+
+// ignored returns the words of q that are looked for nowhere, being stop words (see
+// wordQuery), in the order typed, each once, so that the user learns why "le" finds
+// nothing and what "la facture" really looked for.
+func (x *Index) ignored(q Query) []string {
+	var out []string
+	for _, c := range q.Clauses {
+		if c.Field != "" || c.Phrase || c.Phone || !x.stopWord(c.Value) {
+			continue
+		}
+		if !slices.ContainsFunc(out, func(w string) bool { return strings.EqualFold(w, c.Value) }) {
+			out = append(out, c.Value)
+		}
+	}
+	return out
 }
 
 // hasText reports whether q looks for words (so relevance is a meaningful order).

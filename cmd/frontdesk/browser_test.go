@@ -147,6 +147,13 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.Run("search a word found nowhere", chromedp.Navigate(base+"/search?q=xylophone"))
 	tab.WaitFor("no result, with advice, and no export", `document.getElementById("summary").textContent.startsWith("Aucun résultat. Vérifiez l'orthographe") &&
 		document.querySelectorAll("#hits .hit").length === 0 && document.getElementById("export").parentElement.hidden`, nil, 10*time.Second)
+	// A word too common to be looked for is named, beside the count of what the others found.
+	tab.Run("search with a common word", chromedp.Navigate(base+"/search?q=le+passeport"))
+	tab.WaitFor("the common word named", `/ ms\. Mots trop courants, non cherchés : «\u00a0le\u00a0»\.$/.test(document.getElementById("summary").textContent) &&
+		document.querySelectorAll("#hits .hit").length > 0`, nil, 10*time.Second)
+	tab.Run("search common words only", chromedp.Navigate(base+"/search?q=le"))
+	tab.WaitFor("nothing found, the word named before the advice", `document.getElementById("summary").textContent ===
+		"Aucun résultat. Mots trop courants, non cherchés : «\u00a0le\u00a0». Vérifiez l'orthographe, essayez un autre mot ou retirez un filtre."`, nil, 10*time.Second)
 	tab.Run("back to the word", chromedp.Navigate(base+"/search?q=passeport"))
 	tab.WaitFor("the hits and the export", `document.querySelectorAll("#hits .hit").length > 0 && !document.getElementById("export").parentElement.hidden`, nil, 10*time.Second)
 	// A hit opens its conversation at the message found: in view, marked, focused.

@@ -119,9 +119,13 @@
         renderFacets(res.facets);
         // The summary is the page's live region for the search: its count is read aloud
         // once, and not repeated in the status line.
-        summary.textContent = res.total === 0 ? t('search.none')
+        // Words too common to be looked for are named, so that "le" finding nothing
+        // and "la facture" finding only "facture" make sense.
+        const ignored = res.ignored && res.ignored.length
+          ? ' ' + t('search.ignored').replace('{w}', res.ignored.map((w) => t('search.quoted').replace('{w}', w)).join(', ')) : '';
+        summary.textContent = res.total === 0 ? t('search.none') + ignored + ' ' + t('search.advice')
           : t(res.total === 1 ? 'search.found.one' : 'search.found')
-            .replace('{n}', numbers.format(res.total)).replace('{ms}', numbers.format(Math.round(res.took_ms * 10) / 10));
+            .replace('{n}', numbers.format(res.total)).replace('{ms}', numbers.format(Math.round(res.took_ms * 10) / 10)) + ignored;
         history.replaceState(null, '', '/search?' + params(false));
       }
       $('#more').hidden = !cursor;
