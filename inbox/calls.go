@@ -88,6 +88,11 @@ func (s *Service) RecordCall(ctx context.Context, call Call) (IngestResult, erro
 	if from.Kind != channels.KindPhone {
 		return res, invalid("from.kind", "a caller is a phone identity, not %q", from.Kind)
 	}
+	if !call.StartedAt.IsZero() {
+		if err := checkTime("started_at", call.StartedAt); err != nil {
+			return res, err
+		}
+	}
 	now := s.clock()
 	at := now
 	if !call.StartedAt.IsZero() && call.StartedAt.Before(now) {

@@ -113,6 +113,9 @@ func TestRecordCallRefusesBadInput(t *testing.T) {
 		"not a number": func(c *inbox.Call) { c.From.Value = "anonymous" },
 		"email caller": func(c *inbox.Call) { c.From = channels.Identity{Kind: channels.KindEmail, Value: "a@b.fr"} },
 		"long id":      func(c *inbox.Call) { c.ExternalID = strings.Repeat("x", 1000) },
+		// Before 1970: the message would be dated where the index and JSON cannot follow.
+		"year 0": func(c *inbox.Call) { c.StartedAt = time.Date(0, 1, 1, 0, 0, 0, 0, time.FixedZone("", 3600)) },
+		"1500":   func(c *inbox.Call) { c.StartedAt = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC) },
 	}
 	for name, edit := range tests {
 		c := missedCall("CA1", "+33612345678", 70)

@@ -202,6 +202,11 @@ func (s *Service) validatePatch(ctx context.Context, p *Patch) error {
 	if p.SnoozedUntil != nil && (p.Status == nil || *p.Status != StatusSnoozed) {
 		return invalid("snoozed_until", "only with status snoozed")
 	}
+	if p.SnoozedUntil != nil {
+		if err := checkTime("snoozed_until", *p.SnoozedUntil); err != nil {
+			return err
+		}
+	}
 	if p.Priority != nil && (*p.Priority < 0 || *p.Priority > 100) {
 		return invalid("priority", "must be between 0 and 100")
 	}

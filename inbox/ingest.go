@@ -52,7 +52,13 @@ func (s *Service) Ingest(ctx context.Context, env channels.Envelope) (res Ingest
 	}
 	now := s.clock()
 	at := now
-	if !env.ReceivedAt.IsZero() && env.ReceivedAt.Before(now) {
+	var dateWarning string
+	switch {
+	case env.ReceivedAt.IsZero():
+	case !TimeInRange(env.ReceivedAt):
+		// A sender's Date header can say anything: the message is kept, dated now.
+		dateWarning = "date " + env.ReceivedAt.UTC().Format("2006-01-02") + " out of range, arrival time used"
+	case env.ReceivedAt.Before(now):
 		at = env.ReceivedAt.UTC().Truncate(time.Microsecond)
 	}
 	msg := Message{
@@ -65,6 +71,9 @@ func (s *Service) Ingest(ctx context.Context, env channels.Envelope) (res Ingest
 		AutoSubmitted:  env.AutoSubmitted,
 		Warnings:       append([]string(nil), env.Warnings...),
 		CreatedAt:      at,
+	}
+	if dateWarning != "" {
+		msg.Warnings = append(msg.Warnings, dateWarning)
 	}
 	msg.Text, msg.Warnings = s.capText(env.Text, msg.Warnings)
 	if len(msg.HTML) > 4*s.cfg.MaxTextBytes {

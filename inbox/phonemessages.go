@@ -323,6 +323,9 @@ func (s *Service) checkPhoneMessage(ctx context.Context, actor User, in NewPhone
 		if !b.After(now) {
 			return p, invalid("callback_before", "must be in the future")
 		}
+		if err := checkTime("callback_before", b); err != nil {
+			return p, err
+		}
 		p.CallbackBefore = &b
 	}
 	if ph := strings.TrimSpace(in.Phone); ph != "" {

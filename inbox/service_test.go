@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -382,6 +383,7 @@ func TestUpdateConversationPatch(t *testing.T) {
 	intp := func(i int) *int { return &i }
 	future := f.clock.now().Add(2 * time.Hour)
 	past := f.clock.now().Add(-time.Hour)
+	farFuture := time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -10*3600)) // year 10000 in UTC
 	badID := int64(4242)
 	tests := []struct {
 		name  string
@@ -392,6 +394,7 @@ func TestUpdateConversationPatch(t *testing.T) {
 		{"snooze without time", inbox.Patch{Status: st(inbox.StatusSnoozed)}, "snoozed_until"},
 		{"snooze in the past", inbox.Patch{Status: st(inbox.StatusSnoozed), SnoozedUntil: &past}, "snoozed_until"},
 		{"time without snooze", inbox.Patch{SnoozedUntil: &future}, "snoozed_until"},
+		{"snooze past the accepted years", inbox.Patch{Status: st(inbox.StatusSnoozed), SnoozedUntil: &farFuture}, "snoozed_until"},
 		{"priority too high", inbox.Patch{Priority: intp(101)}, "priority"},
 		{"priority negative", inbox.Patch{Priority: intp(-1)}, "priority"},
 		{"tag too long", inbox.Patch{Tags: &[]string{strings.Repeat("t", 51)}}, "tags"},
@@ -555,5 +558,35 @@ func TestWakeSnoozed(t *testing.T) {
 	}
 	if n, _ := f.svc.WakeSnoozed(ctx); n != 0 {
 		t.Fatalf("WakeSnoozed() again = %d, want 0", n)
+	}
+}
+
+// TestIngestDateOutOfRange: a sender's date outside the accepted years (an email's Date
+// header can say anything) does not refuse the message: it is kept, dated on arrival,
+// with a warning; a sane past date is kept as given.
+func TestIngestDateOutOfRange(t *testing.T) {
+	f := newFixture(t, inbox.Config{})
+	ctx := context.Background()
+	for i, at := range []time.Time{
+		time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.FixedZone("", 3600)),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -10*3600)),
+	} {
+		env := email("a@b.fr", fmt.Sprintf("<odd-date-%d@x>", i), "Sujet", "Texte")
+		env.ReceivedAt = at
+		r := f.ingest(t, env)
+		m, err := f.store.Message(ctx, r.MessageID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.CreatedAt.Equal(f.clock.now()) || len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0], "out of range") {
+			t.Errorf("date %v: message dated %v with warnings %q, want dated now (%v) with one warning", at, m.CreatedAt, m.Warnings, f.clock.now())
+		}
+	}
+	env := email("a@b.fr", "<sane-date@x>", "Sujet", "Texte")
+	env.ReceivedAt = f.clock.now().Add(-48 * time.Hour)
+	r := f.ingest(t, env)
+	if m, err := f.store.Message(ctx, r.MessageID); err != nil || !m.CreatedAt.Equal(env.ReceivedAt) || len(m.Warnings) != 0 {
+		t.Errorf("sane date: message %+v, %v, want dated %v without warning", m, err, env.ReceivedAt)
 	}
 }

@@ -67,6 +67,9 @@ func (r *Router) DryRun(_ context.Context, u inbox.User, p Probe) (DryRun, error
 	at := p.At
 	if at.IsZero() {
 		at = r.now()
+	} else if !inbox.TimeInRange(at) {
+		// The deadlines computed from it must stay writable as JSON.
+		return DryRun{}, &inbox.InvalidError{Field: "at", Message: "outside the accepted years (1970 to 2199)"}
 	}
 	res := r.clf.Load().Classify(classify.Input{Subject: p.Subject, Text: p.Text, Channel: p.Channel, Mailbox: p.Mailbox,
 		Sender: p.Sender, LanguageHint: p.ContactLanguage})

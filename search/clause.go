@@ -82,6 +82,9 @@ func (x *Index) clause(ctx context.Context, actor inbox.User, c Clause) (query.Q
 			return nil, invalid("q", "%s:%s: a date is written YYYY-MM-DD", c.Field, v)
 		}
 		day := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+		if !inbox.TimeInRange(day) {
+			return nil, invalid("q", "%s:%s: outside the accepted years (1970 to 2199)", c.Field, v)
+		}
 		t, f := true, false
 		var q *query.DateRangeQuery
 		if c.Field == "before" {

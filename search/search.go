@@ -68,6 +68,15 @@ func (x *Index) Search(ctx context.Context, actor inbox.User, r Request) (Result
 	default:
 		return Result{}, invalid("sort", "must be %s, %s or %s", SortRelevance, SortNewest, SortOldest)
 	}
+	// The index holds dates up to 2262 only; the hub's own span is narrower.
+	for _, b := range []struct {
+		field string
+		t     time.Time
+	}{{"from", r.Filters.From}, {"to", r.Filters.To}} {
+		if !b.t.IsZero() && !inbox.TimeInRange(b.t) {
+			return Result{}, invalid(b.field, "outside the accepted years (1970 to 2199)")
+		}
+	}
 	if !r.Filters.To.IsZero() && !r.Filters.From.IsZero() && !r.Filters.From.Before(r.Filters.To) {
 		return Result{}, invalid("to", "must be after from")
 	}

@@ -85,8 +85,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	// Encoded before anything is sent: a value JSON cannot write (a time past year
+	// 9999) is a bug that must answer 500, logged by the recoverer, never a 200 with
+	// an empty body.
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Errorf("web: encode the response: %w", err))
+	}
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
+	_, _ = w.Write(append(b, '\n'))
 }

@@ -143,6 +143,8 @@ func TestPhoneMessageAPIBadInput(t *testing.T) {
 		{"no recipient", `{"caller_name":"X","subject":"s"}`, 400, "missing_field", "recipient_user_id"},
 		{"bad time", ok(`,"callback_before":"demain midi"`), 400, "invalid", "callback_before"},
 		{"past time", ok(`,"callback_before":"2001-01-01T10:00:00Z"`), 422, "invalid", "callback_before"},
+		// Past year 9999 in UTC: once stored, then every list answered 200 with no body.
+		{"time JSON cannot write", ok(`,"callback_before":"9999-12-31T23:59:59-10:00"`), 422, "invalid", "callback_before"},
 		{"bad phone", ok(`,"phone":"le standard"`), 422, "invalid", "phone"},
 		{"bad urgency", ok(`,"urgency":"asap"`), 422, "invalid", "urgency"},
 		{"both recipients", ok(`,"recipient_team_id":1`), 422, "invalid", "recipient"},
@@ -156,6 +158,11 @@ func TestPhoneMessageAPIBadInput(t *testing.T) {
 		field, _ := e["field"].(string)
 		if r.status != tt.status || r.errorCode() != tt.code || field != tt.field {
 			t.Errorf("%s: POST = %d %s, want %d %s (field %q)", tt.name, r.status, r.raw, tt.status, tt.code, tt.field)
+		}
+	}
+	for _, box := range []string{"", "?box=sent", "?box=all"} {
+		if r := f.do(t, "sup@x.fr", "GET", "/api/v1/phone-messages"+box, ""); r.status != 200 || r.body == nil {
+			t.Errorf("GET /api/v1/phone-messages%s after the refusals = %d %q, want 200 with a body", box, r.status, r.raw)
 		}
 	}
 	for _, q := range []string{"?box=inbox", "?limit=x", "?limit=1000", "?status=read", "?cursor=abc", "?contact=-1"} {

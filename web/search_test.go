@@ -138,6 +138,11 @@ func TestSearchList(t *testing.T) {
 		{"/api/v1/search?sort=best", "sort"},
 		{"/api/v1/search?facets=maybe", "facets"},
 		{"/api/v1/search?from=2026-03-02&to=2026-03-01", "to"},
+		// Dates the index cannot hold once answered 500.
+		{"/api/v1/search?from=9999-12-31", "from"},
+		{"/api/v1/search?to=1600-01-01", "to"},
+		{"/api/v1/search?q=after:9999-01-01", "q"},
+		{"/api/v1/search?q=before:1000-01-01", "q"},
 	}
 	for _, tt := range bad {
 		r := f.do(t, "sup@x.fr", "GET", tt.path, "")
