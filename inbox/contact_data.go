@@ -73,6 +73,10 @@ func (s *Service) ExportContact(ctx context.Context, actor User, id int64, reaso
 	if err := requireAdmin(actor); err != nil {
 		return ContactExport{}, err
 	}
+	if strings.TrimSpace(reason) == "" {
+		// An access request is answered for a reason the audit log keeps.
+		return ContactExport{}, invalid("reason", "say why the data is exported (the request's reference or date)")
+	}
 	if err := checkReason(reason); err != nil {
 		return ContactExport{}, err
 	}

@@ -55,7 +55,10 @@ func TestContactDataRights(t *testing.T) {
 		len(x.Conversations[0].Messages[0].Attachments) != 2 || x.Conversations[1].Messages[0].Text != "Et pour le passeport ?" {
 		t.Fatalf("ExportContact() = %+v, want both conversations with messages and attachments", x)
 	}
-	if _, err := f.svc.ExportContact(ctx, admin, 999, ""); !errors.Is(err, inbox.ErrNotFound) {
+	if _, err := f.svc.ExportContact(ctx, admin, marie.ContactID, " "); !inbox.IsInvalid(err) {
+		t.Fatalf("ExportContact(no reason) = %v, want invalid: the audit log keeps why", err)
+	}
+	if _, err := f.svc.ExportContact(ctx, admin, 999, "r"); !errors.Is(err, inbox.ErrNotFound) {
 		t.Fatalf("ExportContact(unknown) = %v, want ErrNotFound", err)
 	}
 
@@ -129,7 +132,7 @@ func TestContactDataRights(t *testing.T) {
 		}
 	}
 	// The command line acts as an administrator without an account.
-	if _, err := f.svc.ExportContact(ctx, inbox.CLIActor, paul.ContactID, ""); err != nil {
+	if _, err := f.svc.ExportContact(ctx, inbox.CLIActor, paul.ContactID, "demande 7"); err != nil {
 		t.Fatalf("ExportContact(cli) = %v", err)
 	}
 	if log, _ := f.svc.AuditLog(ctx, admin, inbox.AuditQuery{Limit: 1}); len(log) != 1 || log[0].Actor != "cli" || log[0].ActorUserID != 0 {

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
 )
@@ -20,7 +21,11 @@ func (s *Server) contactExport(w http.ResponseWriter, r *http.Request, u inbox.U
 	if err != nil {
 		return err
 	}
-	x, err := ci.ExportContact(r.Context(), u, id, r.URL.Query().Get("reason"))
+	reason := r.URL.Query().Get("reason")
+	if strings.TrimSpace(reason) == "" {
+		return missing("reason")
+	}
+	x, err := ci.ExportContact(r.Context(), u, id, reason)
 	if err != nil {
 		return err
 	}

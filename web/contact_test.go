@@ -35,7 +35,10 @@ func TestContactDataRequests(t *testing.T) {
 		{"GET", "/api/v1/contacts?identity=nobody@example.fr", "", 404, "not_found"},
 		{"GET", "/api/v1/contacts?identity=x&kind=fax", "", 422, "invalid"},
 		{"GET", "/api/v1/contacts/abc/export", "", 404, "not_found"},
-		{"GET", "/api/v1/contacts/424242/export", "", 404, "not_found"},
+		{"GET", "/api/v1/contacts/424242/export?reason=r", "", 404, "not_found"},
+		// The audit log keeps why: an export without a reason is refused, as an erasure is.
+		{"GET", fmt.Sprintf("/api/v1/contacts/%d/export", id), "", 400, "missing_field"},
+		{"GET", fmt.Sprintf("/api/v1/contacts/%d/export?reason=+", id), "", 400, "missing_field"},
 		{"GET", fmt.Sprintf("/api/v1/contacts/%d/export?reason=a%%0Ab", id), "", 422, "invalid"},
 		{"POST", fmt.Sprintf("/api/v1/contacts/%d/erase", id), `{}`, 400, "missing_field"},
 		{"POST", fmt.Sprintf("/api/v1/contacts/%d/erase", id), `{"reason":`, 400, "invalid_json"},
