@@ -38,7 +38,8 @@ type SessionTx interface {
 	// DeleteExpiredSessions removes sessions expired at now and returns how many.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 	// MarkRead records that userID has read conversationID up to messageID; a marker
-	// never moves backwards.
+	// never moves backwards. It returns ErrNotFound, and records nothing, when messageID
+	// is not a message of conversationID.
 	MarkRead(ctx context.Context, userID, conversationID, messageID int64) error
 }
 
@@ -123,9 +124,13 @@ func (s *Service) MarkRead(ctx context.Context, actor User, id, messageID int64)
 	if messageID <= 0 {
 		return invalid("message_id", "must be a positive message id")
 	}
-	return s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
+	err := s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
 		return tx.MarkRead(ctx, actor.ID, id, messageID)
 	})
+	if errors.Is(err, ErrNotFound) {
+		return invalid("message_id", "not a message of this conversation")
+	}
+	return err
 }
 
 // View names a slice of the inbox an agent works from.

@@ -247,6 +247,13 @@ func TestConversationEndpoints(t *testing.T) {
 	if show.status != 200 || len(msgs) != 1 || len(events) != 1 || show.body["contact"] == nil {
 		t.Fatalf("GET %s = %d %s", path, show.status, show.raw)
 	}
+	// A read marker past the conversation's messages would hide its next ones for good.
+	for _, mid := range []int64{999999, -1} {
+		r := f.do(t, "agent@x.fr", "POST", path+"/read", fmt.Sprintf(`{"message_id":%d}`, mid))
+		if e, _ := r.body["error"].(map[string]any); r.status != 422 || e["field"] != "message_id" {
+			t.Errorf("POST %s/read message %d = %d %s, want 422 on message_id", path, mid, r.status, r.raw)
+		}
+	}
 	reply := f.do(t, "agent@x.fr", "POST", path+"/messages", `{"text":"Bien reçu, nous revenons vers vous."}`)
 	if reply.status != 201 || reply.body["kind"] != "out" || reply.body["delivery_status"] != "queued" {
 		t.Fatalf("POST messages = %d %s", reply.status, reply.raw)

@@ -75,11 +75,17 @@ func (t *tx) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, e
 }
 
 func (t *tx) MarkRead(ctx context.Context, userID, conversationID, messageID int64) error {
-	_, err := t.exec(ctx, `INSERT INTO conversation_reads (user_id, conversation_id, last_read_message_id) VALUES (?, ?, ?)
+	// Only a message of the conversation moves the marker: one from elsewhere, or an id
+	// not yet given, would hide the conversation's next messages from the unread count.
+	res, err := t.exec(ctx, `INSERT INTO conversation_reads (user_id, conversation_id, last_read_message_id)
+		SELECT ?, conversation_id, id FROM messages WHERE id = ? AND conversation_id = ?
 		ON CONFLICT (user_id, conversation_id) DO UPDATE SET last_read_message_id = max(last_read_message_id, excluded.last_read_message_id)`,
-		userID, conversationID, messageID)
+		userID, messageID, conversationID)
 	if err != nil {
 		return fmt.Errorf("store: mark read: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("store: mark read: message %d of conversation %d: %w", messageID, conversationID, inbox.ErrNotFound)
 	}
 	return nil
 }

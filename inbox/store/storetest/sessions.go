@@ -72,6 +72,16 @@ func testReadMarkers(t *testing.T, s inbox.Store) {
 			return err
 		})
 	}
+	var otherMessage int64
+	ct2, other := seed(t, s, channels.Email, "")
+	write(t, s, func(ctx context.Context, tx inbox.Tx) error {
+		m := inbox.Message{ConversationID: other.ID, Kind: inbox.KindIn, Channel: channels.Email, ContactID: ct2.ID, CreatedAt: t0}
+		if err := tx.CreateMessage(ctx, &m); err != nil {
+			return err
+		}
+		otherMessage = m.ID
+		return tx.MarkRead(ctx, u.ID, other.ID, m.ID) // read: only c counts below
+	})
 	unread := func() (int, int) {
 		t.Helper()
 		list, err := s.Conversations(ctx, inbox.ConversationQuery{Reader: u.ID, Limit: 10})
@@ -98,6 +108,17 @@ func testReadMarkers(t *testing.T, s inbox.Store) {
 	write(t, s, func(ctx context.Context, tx inbox.Tx) error { return tx.MarkRead(ctx, u.ID, c.ID, ids[2]) })
 	if per, n := unread(); per != 1 || n != 1 {
 		t.Fatalf("after reading up to the reply: unread %d, %d conversations; want 1 and 1", per, n)
+	}
+	// A message of another conversation, or an id not given yet, moves nothing: it would
+	// hide the conversation's next messages from the unread count.
+	for _, bad := range []int64{ids[len(ids)-1] + 1000, otherMessage} {
+		err := s.Write(ctx, func(ctx context.Context, tx inbox.Tx) error { return tx.MarkRead(ctx, u.ID, c.ID, bad) })
+		if !errors.Is(err, inbox.ErrNotFound) {
+			t.Fatalf("MarkRead(message %d, not of the conversation) = %v, want ErrNotFound", bad, err)
+		}
+	}
+	if per, _ := unread(); per != 1 {
+		t.Fatalf("after refused markers: unread %d, want 1 still", per)
 	}
 	write(t, s, func(ctx context.Context, tx inbox.Tx) error { return tx.MarkRead(ctx, u.ID, c.ID, ids[3]) })
 	write(t, s, func(ctx context.Context, tx inbox.Tx) error { return tx.MarkRead(ctx, u.ID, c.ID, ids[0]) })
