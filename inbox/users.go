@@ -102,6 +102,25 @@ func (s *Service) EnsureTeam(ctx context.Context, slug, name string) (Team, erro
 	return t, err
 }
 
+// CreateTeam creates a team; a team with that slug already there is ErrDuplicate,
+// where EnsureTeam would return it: an administrator creating a team learns that the
+// slug is taken rather than seeing their name silently dropped.
+func (s *Service) CreateTeam(ctx context.Context, slug, name string) (Team, error) {
+	if !slugPattern.MatchString(slug) {
+		return Team{}, invalid("slug", "%q is not a team slug (lower-case letters, digits, dashes)", slug)
+	}
+	t := Team{Slug: slug, Name: firstNonEmpty(cleanLine(name, 200), slug)}
+	err := s.store.Write(ctx, func(ctx context.Context, tx Tx) error {
+		if _, err := tx.TeamBySlug(ctx, slug); err == nil {
+			return fmt.Errorf("inbox: team %s: %w", slug, ErrDuplicate)
+		} else if !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("inbox: team %s: %w", slug, err)
+		}
+		return tx.CreateTeam(ctx, &t)
+	})
+	return t, err
+}
+
 func ensureTeam(ctx context.Context, tx Tx, slug string, _ time.Time) (Team, error) {
 	t, err := tx.TeamBySlug(ctx, slug)
 	if err == nil {

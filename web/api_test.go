@@ -355,3 +355,24 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatalf("/metrics lacks the inbound request:\n%s", m.raw)
 	}
 }
+
+// TestTeamCreateConflict: a slug already taken answers 409 and leaves the team as it
+// was, where the new name was once dropped behind a 201.
+func TestTeamCreateConflict(t *testing.T) {
+	f := newAPIConfigured(t, Config{Addr: "127.0.0.1:0", MaxBodyBytes: 4096}, inbox.Config{}, testUsers)
+	if r := f.do(t, "admin@x.fr", "POST", "/api/v1/teams", `{"slug":"etat-civil","name":"État civil"}`); r.status != 201 || r.body["name"] != "État civil" {
+		t.Fatalf("POST /api/v1/teams = %d %s, want 201", r.status, r.raw)
+	}
+	r := f.do(t, "admin@x.fr", "POST", "/api/v1/teams", `{"slug":"etat-civil","name":"Autre"}`)
+	if r.status != 409 || r.errorCode() != "conflict" {
+		t.Fatalf("POST /api/v1/teams again = %d %s, want 409 conflict", r.status, r.raw)
+	}
+	r = f.do(t, "admin@x.fr", "POST", "/api/v1/teams", `{"slug":"État Civil","name":"X"}`)
+	if e, _ := r.body["error"].(map[string]any); r.status != 422 || e["field"] != "slug" {
+		t.Fatalf("POST /api/v1/teams with a bad slug = %d %s, want 422 on slug", r.status, r.raw)
+	}
+	list := f.do(t, "admin@x.fr", "GET", "/api/v1/teams", "")
+	if !strings.Contains(list.raw, `"État civil"`) || strings.Contains(list.raw, `"Autre"`) {
+		t.Fatalf("GET /api/v1/teams = %s, want the first name kept", list.raw)
+	}
+}

@@ -132,7 +132,7 @@ type Accounts interface {
 	Teams(ctx context.Context) ([]inbox.Team, error)
 	CreateUser(ctx context.Context, in inbox.NewUser) (inbox.User, error)
 	UpdateUser(ctx context.Context, id int64, p inbox.UserPatch) (inbox.User, error)
-	EnsureTeam(ctx context.Context, slug, name string) (inbox.Team, error)
+	CreateTeam(ctx context.Context, slug, name string) (inbox.Team, error)
 }
 
 // Check is a named readiness probe (the store, Redis).

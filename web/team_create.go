@@ -22,7 +22,7 @@ func (s *Server) teamCreate(w http.ResponseWriter, r *http.Request, u inbox.User
 	if strings.TrimSpace(in.Slug) == "" {
 		return missing("slug")
 	}
-	t, err := s.inbox.EnsureTeam(r.Context(), in.Slug, in.Name)
+	t, err := s.inbox.CreateTeam(r.Context(), in.Slug, in.Name)
 	if err != nil {
 		return err
 	}
