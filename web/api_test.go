@@ -247,6 +247,14 @@ func TestConversationEndpoints(t *testing.T) {
 	if show.status != 200 || len(msgs) != 1 || len(events) != 1 || show.body["contact"] == nil {
 		t.Fatalf("GET %s = %d %s", path, show.status, show.raw)
 	}
+	// A time that does not parse is named, where the answer once said only that the
+	// body could not be read.
+	for _, when := range []string{`"notadate"`, `""`} {
+		r := f.do(t, "agent@x.fr", "PATCH", path, `{"status":"snoozed","snoozed_until":`+when+`}`)
+		if e, _ := r.body["error"].(map[string]any); r.status != 400 || r.errorCode() != "invalid" || e["field"] != "snoozed_until" {
+			t.Errorf("PATCH snoozed_until %s = %d %s, want 400 invalid on snoozed_until", when, r.status, r.raw)
+		}
+	}
 	// A read marker past the conversation's messages would hide its next ones for good.
 	for _, mid := range []int64{999999, -1} {
 		r := f.do(t, "agent@x.fr", "POST", path+"/read", fmt.Sprintf(`{"message_id":%d}`, mid))

@@ -58,7 +58,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/teams", "", [5]int{401, 200, 200, 200, 200}},
 		{"POST", "/api/v1/teams", `{"slug":"t-%s","name":"T"}`, [5]int{401, 403, 403, 403, 201}},
 		{"GET", "/api/v1/contacts?identity=marie@example.fr", "", [5]int{401, 403, 403, 403, 200}},
-		{"GET", fmt.Sprintf("/api/v1/contacts/%d/export", res.ContactID), "", [5]int{401, 403, 403, 403, 200}},
+		{"GET", fmt.Sprintf("/api/v1/contacts/%d/export?reason=r", res.ContactID), "", [5]int{401, 403, 403, 403, 200}},
 		{"POST", "/api/v1/contacts/999999/erase", `{"reason":"r"}`, [5]int{401, 403, 403, 403, 404}},
 		{"GET", "/api/v1/audit", "", [5]int{401, 403, 403, 403, 200}},
 	}

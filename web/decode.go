@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+	"time"
 )
 
 // decodeJSON reads exactly one JSON object from the request body into v: the body is
@@ -18,10 +21,23 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 	if err != nil || ct != "application/json" {
 		return apiError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, max)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		return jsonError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var pe *time.ParseError
+		if errors.As(err, &pe) {
+			// The decoder does not say which field held the time it could not read.
+			field, name := badTimeField(body, v), "a time"
+			if field != "" {
+				name = field
+			}
+			return &Error{Status: http.StatusBadRequest, Code: "invalid", Field: field,
+				Message: name + " must be a time written as RFC 3339, such as 2026-03-01T10:00:00+01:00"}
+		}
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -32,6 +48,39 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 		return apiError(http.StatusBadRequest, "invalid_json", "the body must hold a single JSON object")
 	}
 	return nil
+}
+
+// badTimeField names the field of body, decoded into v (a pointer to a struct), that
+// holds a time that does not parse; empty if none is found.
+func badTimeField(body []byte, v any) string {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) != nil {
+		return ""
+	}
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return ""
+	}
+	timeType := reflect.TypeFor[time.Time]()
+	for f := range t.Fields() {
+		if f.Type != timeType && f.Type != reflect.PointerTo(timeType) {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		if r, ok := raw[name]; ok {
+			var tm time.Time
+			if err := json.Unmarshal(r, &tm); err != nil {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // jsonError turns a decoding error into an API error naming the problem.

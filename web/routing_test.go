@@ -311,7 +311,7 @@ func TestClassificationRoutingDryRunOverviewPresence(t *testing.T) {
 	}
 	f.do(t, "sup@x.fr", "POST", "/api/v1/routing/dry-run", `{"text":""}`).check(t, "dry-run of nothing", 422, "invalid")
 	f.do(t, "sup@x.fr", "POST", "/api/v1/routing/dry-run", `{"text":"x","channel":"fax"}`).check(t, "dry-run on a bad channel", 422, "invalid")
-	f.do(t, "sup@x.fr", "POST", "/api/v1/routing/dry-run", `{"text":"x","at":"noon"}`).check(t, "dry-run at a bad time", 400, "invalid_json")
+	f.do(t, "sup@x.fr", "POST", "/api/v1/routing/dry-run", `{"text":"x","at":"noon"}`).check(t, "dry-run at a bad time", 400, "invalid")
 	// Its deadlines once overflowed year 9999, and the answer was a 200 with no body.
 	f.do(t, "sup@x.fr", "POST", "/api/v1/routing/dry-run", `{"text":"x","at":"9999-12-31T00:00:00Z"}`).check(t, "dry-run at year 9999", 422, "invalid")
 
