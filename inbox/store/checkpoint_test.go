@@ -49,8 +49,9 @@ func TestCheckpointerBoundsTheWAL(t *testing.T) {
 	}
 	// Unbounded, the WAL holds about two frames per write (50 MB here); bounded, it
 	// holds the threshold plus what was written while a checkpoint ran (2 MB here on
-	// an idle machine, the margin is for a busy one).
-	if limit := int64(8 << 20); info.Size() > limit {
+	// an idle machine, 15 MB once on one running browser tests beside: the margin is
+	// for a busy one, and stays well below the unbounded size).
+	if limit := int64(20 << 20); info.Size() > limit {
 		t.Fatalf("WAL file is %d bytes after %d writes, want at most %d (RESTART at %d frames)", info.Size(), writes, limit, restart)
 	}
 	var n int
