@@ -139,3 +139,53 @@ func TestContactDataRights(t *testing.T) {
 		t.Fatalf("AuditLog()[0] = %+v, want the command line's export", log)
 	}
 }
+
+// TestErasedIDsNotReused: after erasing the contact who holds the highest ids, the next
+// person gets new ids (contact, conversation, message, attachment, timeline event),
+// so the audit log's "contact:N" and old links never name someone else.
+func TestErasedIDsNotReused(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, inbox.Config{})
+	admin := f.user(t, "admin@mairie.fr", inbox.RoleAdmin)
+	f.ingest(t, email("paul@example.fr", "<p1@x>", "Plan", "Voici le plan"))
+	env := email("marie@example.fr", "<m1@x>", "Carte d'identité", "Bonjour.")
+	env.Attachments = []channels.Attachment{{Filename: "cni.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 cni")}}
+	marie := f.ingest(t, env)
+	before, err := f.store.Message(ctx, marie.MessageID)
+	if err != nil || len(before.Attachments) != 1 {
+		t.Fatalf("Message() = %+v, %v", before, err)
+	}
+	events, err := f.store.Events(ctx, marie.ConversationID)
+	if err != nil || len(events) == 0 {
+		t.Fatalf("Events() = %v, %v", events, err)
+	}
+	lastEvent := events[len(events)-1].ID
+	if _, err := f.svc.EraseContact(ctx, admin, marie.ContactID, "demande n°3"); err != nil {
+		t.Fatal(err)
+	}
+	next := email("luc@example.fr", "<l1@x>", "Autre", "Bonjour.")
+	next.Attachments = []channels.Attachment{{Filename: "a.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 a")}}
+	luc := f.ingest(t, next)
+	m, err := f.store.Message(ctx, luc.MessageID)
+	if err != nil || len(m.Attachments) != 1 {
+		t.Fatalf("Message() = %+v, %v", m, err)
+	}
+	lucEvents, err := f.store.Events(ctx, luc.ConversationID)
+	if err != nil || len(lucEvents) == 0 {
+		t.Fatalf("Events() = %v, %v", lucEvents, err)
+	}
+	for _, c := range []struct {
+		what       string
+		got, after int64
+	}{
+		{"contact", luc.ContactID, marie.ContactID},
+		{"conversation", luc.ConversationID, marie.ConversationID},
+		{"message", luc.MessageID, marie.MessageID},
+		{"attachment", m.Attachments[0].ID, before.Attachments[0].ID},
+		{"event", lucEvents[0].ID, lastEvent},
+	} {
+		if c.got <= c.after {
+			t.Errorf("new %s id %d, want above the erased %d", c.what, c.got, c.after)
+		}
+	}
+}

@@ -125,6 +125,9 @@ func (t *tx) EraseContact(ctx context.Context, id int64) (inbox.Erasure, error) 
 	if err != nil {
 		return e, wrap(err, "erase contact %d: attachments", id)
 	}
+	if err := t.keepIDFloors(ctx); err != nil {
+		return e, wrap(err, "erase contact %d", id)
+	}
 	deletes := []struct {
 		n *int64
 		q string

@@ -247,9 +247,9 @@ func (s *SQLite) Handoffs(ctx context.Context, q inbox.HandoffQuery) ([]inbox.Ha
 
 // CreateHandoff implements inbox.RoutingTx.
 func (t *tx) CreateHandoff(ctx context.Context, h *inbox.Handoff) error {
-	res, err := t.exec(ctx, `INSERT INTO handoffs (conversation_id, kind, from_user_id, from_label, to_user_id, to_team_id,
+	res, err := t.exec(ctx, `INSERT INTO handoffs (id, conversation_id, kind, from_user_id, from_label, to_user_id, to_team_id,
 		reason, note, status, previous_assignee_id, requested_at, expires_at, answered_at, answered_by, answer_note)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (`+newHandoffID+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		h.ConversationID, string(h.Kind), nullID(h.FromUserID), h.FromLabel, nullID(h.ToUserID), nullID(h.ToTeamID),
 		h.Reason, h.Note, string(h.Status), nullID(h.PreviousAssigneeID), micro(h.RequestedAt), micro(h.ExpiresAt),
 		nullMicro(h.AnsweredAt), nullID(h.AnsweredBy), h.AnswerNote)

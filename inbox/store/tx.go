@@ -93,8 +93,8 @@ func (t *tx) ContactByIdentity(ctx context.Context, id inbox.Identity) (inbox.Co
 
 func (t *tx) CreateContact(ctx context.Context, c *inbox.Contact) error {
 	// execKeep: a new row changes no cached one.
-	res, err := t.s.execKeep(ctx, `INSERT INTO contacts (name, language, accessibility, consent, vip, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Name, c.Language, c.Accessibility, c.Consent, c.VIP, micro(c.CreatedAt), micro(c.UpdatedAt))
+	res, err := t.s.execKeep(ctx, `INSERT INTO contacts (id, name, language, accessibility, consent, vip, created_at, updated_at)
+		VALUES (`+newContactID+`, ?, ?, ?, ?, ?, ?, ?)`, c.Name, c.Language, c.Accessibility, c.Consent, c.VIP, micro(c.CreatedAt), micro(c.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store: create contact: %w", err)
 	}
@@ -124,11 +124,11 @@ func (t *tx) AddIdentity(ctx context.Context, contactID int64, id inbox.Identity
 
 func (t *tx) CreateConversation(ctx context.Context, c *inbox.Conversation) error {
 	// execKeep: a new row changes no cached one; the thread now points to it.
-	res, err := t.s.execKeep(ctx, `INSERT INTO conversations (channel, account, thread_key, contact_id, subject, status,
+	res, err := t.s.execKeep(ctx, `INSERT INTO conversations (id, channel, account, thread_key, contact_id, subject, status,
 		priority, category, language, tension, team_id, assignee_id, tags, snoozed_until, first_response_due,
 		next_response_due, resolution_due, first_response_at, waiting_since, last_message_at, resolved_at,
 		message_count, created_at, updated_at, sla_paused_at, sla_paused_seconds)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (`+newConversationID+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Channel, c.Account, c.ThreadKey, c.ContactID, c.Subject, string(c.Status), c.Priority, c.Category,
 		c.Language, c.Tension, nullID(c.TeamID), nullID(c.AssigneeID), jsonList(c.Tags), nullMicro(c.SnoozedUntil),
 		nullMicro(c.FirstResponseDue), nullMicro(c.NextResponseDue), nullMicro(c.ResolutionDue),
@@ -174,9 +174,9 @@ func (t *tx) UpdateActivity(ctx context.Context, c *inbox.Conversation) error {
 }
 
 func (t *tx) CreateMessage(ctx context.Context, m *inbox.Message) error {
-	res, err := t.exec(ctx, `INSERT INTO messages (conversation_id, kind, channel, external_id, author_user_id,
+	res, err := t.exec(ctx, `INSERT INTO messages (id, conversation_id, kind, channel, external_id, author_user_id,
 		contact_id, subject, text, html, delivery_status, delivery_error, auto_submitted, warnings, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (`+newMessageID+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ConversationID, string(m.Kind), m.Channel, nullString(m.ExternalID), nullID(m.AuthorUserID),
 		nullID(m.ContactID), m.Subject, m.Text, m.HTML, m.DeliveryStatus, m.DeliveryError, m.AutoSubmitted,
 		jsonList(m.Warnings), micro(m.CreatedAt))
@@ -192,8 +192,8 @@ func (t *tx) CreateMessage(ctx context.Context, m *inbox.Message) error {
 	for i := range m.Attachments {
 		a := &m.Attachments[i]
 		a.MessageID = m.ID
-		res, err := t.exec(ctx, `INSERT INTO attachments (message_id, filename, content_type, content_id, size, sha256)
-			VALUES (?, ?, ?, ?, ?, ?)`, a.MessageID, a.Filename, a.ContentType, a.ContentID, a.Size, a.SHA256)
+		res, err := t.exec(ctx, `INSERT INTO attachments (id, message_id, filename, content_type, content_id, size, sha256)
+			VALUES (`+newAttachmentID+`, ?, ?, ?, ?, ?, ?)`, a.MessageID, a.Filename, a.ContentType, a.ContentID, a.Size, a.SHA256)
 		if err != nil {
 			return fmt.Errorf("store: create attachment: %w", err)
 		}
@@ -222,7 +222,7 @@ func (t *tx) AddEvent(ctx context.Context, e *inbox.Event) error {
 	if data == "" {
 		data = "{}"
 	}
-	res, err := t.exec(ctx, `INSERT INTO events (conversation_id, type, actor_user_id, data, created_at) VALUES (?, ?, ?, ?, ?)`,
+	res, err := t.exec(ctx, `INSERT INTO events (id, conversation_id, type, actor_user_id, data, created_at) VALUES (`+newEventID+`, ?, ?, ?, ?, ?)`,
 		e.ConversationID, e.Type, nullID(e.ActorUserID), data, micro(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store: add event: %w", err)
