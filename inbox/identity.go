@@ -13,7 +13,7 @@ import (
 // returns an *InvalidError when the value cannot be an identity of its kind.
 func NormalizeIdentity(id Identity, defaultCountry string) (Identity, error) {
 	id.Value = strings.TrimSpace(id.Value)
-	id.Name = strings.TrimSpace(id.Name)
+	id.Name = strings.TrimSpace(cleanLine(id.Name, 200)) // no NUL or control in a name shown everywhere
 	switch id.Kind {
 	case channels.KindEmail:
 		a, err := mail.ParseAddress(id.Value)

@@ -285,6 +285,7 @@ func (s *Service) capText(text string, warnings []string) (string, []string) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 		warnings = append(warnings, "text was not valid UTF-8")
 	}
+	text = dropControls(text)
 	if len(text) <= s.cfg.MaxTextBytes {
 		return text, warnings
 	}
@@ -311,7 +312,7 @@ func startConversation(ctx context.Context, tx Tx, c *Conversation, now time.Tim
 // normalText trims text and replaces invalid UTF-8, refusing it empty or longer than the
 // configured maximum.
 func (s *Service) normalText(text string) (string, error) {
-	text = strings.TrimSpace(strings.ToValidUTF8(text, "\uFFFD"))
+	text = strings.TrimSpace(dropControls(strings.ToValidUTF8(text, "\uFFFD")))
 	if text == "" {
 		return "", invalid("text", "is empty")
 	}
@@ -332,6 +333,25 @@ func fileName(n string) string {
 		return ""
 	}
 	return cleanLine(n, 255)
+}
+
+// dropControls removes from text the control characters that are neither tab nor line
+// breaks (NUL above all): they show as nothing, or break what reads the text (CSV,
+// terminals, a C library), and no person types them.
+func dropControls(text string) string {
+	if !strings.ContainsFunc(text, isDroppedControl) {
+		return text
+	}
+	return strings.Map(func(r rune) rune {
+		if isDroppedControl(r) {
+			return -1
+		}
+		return r
+	}, text)
+}
+
+func isDroppedControl(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
 }
 
 // cleanLine makes s a single line of valid UTF-8 of at most max bytes: no control

@@ -590,3 +590,32 @@ func TestIngestDateOutOfRange(t *testing.T) {
 		t.Errorf("sane date: message %+v, %v, want dated %v without warning", m, err, env.ReceivedAt)
 	}
 }
+
+// TestIngestDropsControls: NUL and other control characters (not tab or line breaks)
+// are dropped from a message's text and never reach a contact's name, where they
+// showed as nothing and broke CSV exports and terminals.
+func TestIngestDropsControls(t *testing.T) {
+	f := newFixture(t, inbox.Config{})
+	ctx := context.Background()
+	tests := []struct{ text, name, wantText, wantName string }{
+		{"Bon\x00jour\tà\r\nvous\x1b[31m", "Ma\x00rie", "Bonjour\tà\r\nvous[31m", "Ma rie"},
+		{"sans rien", "Paul\x7f", "sans rien", "Paul"},
+		{"\x00\x01Texte\x0b", "\x00", "Texte", ""},
+	}
+	for i, tt := range tests {
+		env := email(fmt.Sprintf("c%d@example.fr", i), fmt.Sprintf("<ctl-%d@x>", i), "Sujet", tt.text)
+		env.From.Name = tt.name
+		r := f.ingest(t, env)
+		m, err := f.store.Message(ctx, r.MessageID)
+		if err != nil || m.Text != tt.wantText {
+			t.Errorf("text %q stored as %q (%v), want %q", tt.text, m.Text, err, tt.wantText)
+		}
+		c, err := f.store.Contact(ctx, r.ContactID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Identities[0].Name; got != tt.wantName {
+			t.Errorf("name %q stored as %q, want %q", tt.name, got, tt.wantName)
+		}
+	}
+}
