@@ -196,6 +196,14 @@ func TestSavedSearches(t *testing.T) {
 	if d := f.do(t, "sup@x.fr", "POST", "/api/v1/search/saved", `{"name":"Réclamations ouvertes","params":""}`); d.status != http.StatusConflict {
 		t.Fatalf("POST saved (same name) = %d, want 409", d.status)
 	}
+	// What the search would refuse is not saved: it could never be run.
+	for _, body := range []string{`{"name":"a","params":"zzz=1"}`, `{"name":"b","params":"q=a&q=b"}`,
+		`{"name":"c","params":"from=9999-12-31"}`, `{"name":"d","params":"q=team:inconnue"}`, `{"name":"e","params":"sort=best"}`} {
+		r := f.do(t, "sup@x.fr", "POST", "/api/v1/search/saved", body)
+		if e, _ := r.body["error"].(map[string]any); r.status != http.StatusUnprocessableEntity || e["field"] != "params" {
+			t.Errorf("POST saved %s = %d %s, want 422 on params", body, r.status, r.raw)
+		}
+	}
 	for _, body := range []string{`{"params":"q=x"}`, `{"name":"x","params":"%zz"}`, `{"name":"` + strings.Repeat("n", 101) + `"}`, `{"name":1}`} {
 		if r := f.do(t, "sup@x.fr", "POST", "/api/v1/search/saved", body); r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity {
 			t.Errorf("POST saved %s = %d %s, want 400 or 422", body, r.status, r.raw)
