@@ -379,8 +379,16 @@ func TestTeamCreateConflict(t *testing.T) {
 	if e, _ := r.body["error"].(map[string]any); r.status != 422 || e["field"] != "slug" {
 		t.Fatalf("POST /api/v1/teams with a bad slug = %d %s, want 422 on slug", r.status, r.raw)
 	}
+	// A user's team list names existing teams: a typo no longer creates one.
+	r = f.do(t, "admin@x.fr", "POST", "/api/v1/users", `{"email":"n@x.fr","name":"N","role":"agent","password":"motdepasse-solide","teams":["etat-civil","nope"]}`)
+	if e, _ := r.body["error"].(map[string]any); r.status != 422 || e["field"] != "teams" {
+		t.Fatalf("POST /api/v1/users with an unknown team = %d %s, want 422 on teams", r.status, r.raw)
+	}
+	if r := f.do(t, "admin@x.fr", "POST", "/api/v1/users", `{"email":"n@x.fr","name":"N","role":"agent","password":"motdepasse-solide","teams":["etat-civil"]}`); r.status != 201 {
+		t.Fatalf("POST /api/v1/users = %d %s, want 201", r.status, r.raw)
+	}
 	list := f.do(t, "admin@x.fr", "GET", "/api/v1/teams", "")
-	if !strings.Contains(list.raw, `"État civil"`) || strings.Contains(list.raw, `"Autre"`) {
+	if !strings.Contains(list.raw, `"État civil"`) || strings.Contains(list.raw, `"Autre"`) || strings.Contains(list.raw, `"nope"`) {
 		t.Fatalf("GET /api/v1/teams = %s, want the first name kept", list.raw)
 	}
 }
