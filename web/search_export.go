@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,20 +38,31 @@ func (s *Server) searchExport(w http.ResponseWriter, r *http.Request, u inbox.Us
 	if _, err := s.search.Search(r.Context(), u, probe); err != nil {
 		return searchError(err)
 	}
+	names, err := s.directoryNames(r.Context())
+	if err != nil {
+		return err
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="frontdesk-search-`+time.Now().UTC().Format("20060102-150405")+`.csv"`)
 	h.Set("Cache-Control", "no-store")
+	// The byte order mark makes spreadsheets (Excel above all) read the file as UTF-8,
+	// so accents show as written; CSV readers skip it (Python's utf-8-sig, Go's csv
+	// after a TrimPrefix).
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return nil
+	}
 	cw := csv.NewWriter(w)
-	header := []string{"message_id", "conversation_id", "created_at", "channel", "kind", "status", "team_id",
-		"assignee_id", "category", "language", "priority", "contact_id", "contact_name", "subject", "text"}
+	header := []string{"message_id", "conversation_id", "created_at", "channel", "kind", "status", "team_id", "team",
+		"assignee_id", "assignee", "category", "language", "priority", "contact_id", "contact_name", "subject", "text"}
 	if err := cw.Write(header); err != nil {
 		return nil
 	}
 	n, truncated, err := s.search.Export(r.Context(), u, req, func(hit search.Hit) error {
 		return cw.Write([]string{
 			id(hit.MessageID), id(hit.ConversationID), hit.CreatedAt.Format(time.RFC3339), cell(hit.Channel),
-			cell(hit.Kind), cell(hit.Status), id(hit.TeamID), id(hit.AssigneeID), cell(hit.Category),
+			cell(hit.Kind), cell(hit.Status), id(hit.TeamID), cell(names.teams[hit.TeamID]), id(hit.AssigneeID),
+			cell(names.users[hit.AssigneeID]), cell(hit.Category),
 			cell(hit.Language), strconv.Itoa(hit.Priority), id(hit.ContactID), cell(hit.ContactName),
 			cell(hit.Subject), cell(hit.Text),
 		})
@@ -65,6 +78,31 @@ func (s *Server) searchExport(w http.ResponseWriter, r *http.Request, u inbox.Us
 		fmt.Fprintf(w, "# truncated after %d rows: narrow the search\n", n)
 	}
 	return nil
+}
+
+// names are the teams' and users' names by id, for exports that people read.
+type names struct {
+	teams, users map[int64]string
+}
+
+// directoryNames reads every team's and user's name.
+func (s *Server) directoryNames(ctx context.Context) (names, error) {
+	n := names{teams: map[int64]string{}, users: map[int64]string{}}
+	teams, err := s.inbox.Teams(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, t := range teams {
+		n.teams[t.ID] = t.Name
+	}
+	users, err := s.inbox.Users(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, u := range users {
+		n.users[u.ID] = u.Name
+	}
+	return n, nil
 }
 
 func id(n int64) string {

@@ -168,7 +168,12 @@ func TestSearchExport(t *testing.T) {
 	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("export = %d %s", r.status, r.header.Get("Content-Type"))
 	}
-	rows, err := csv.NewReader(strings.NewReader(r.raw)).ReadAll()
+	// A byte order mark first, for spreadsheets to read UTF-8.
+	body, ok := strings.CutPrefix(r.raw, "\uFEFF")
+	if !ok {
+		t.Fatalf("export does not start with a byte order mark: %q", r.raw[:min(len(r.raw), 20)])
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil || len(rows) != 4 || rows[0][0] != "message_id" {
 		t.Fatalf("export CSV = %v rows, %v; want a header and 3 rows:\n%s", len(rows), err, r.raw)
 	}
@@ -178,8 +183,12 @@ func TestSearchExport(t *testing.T) {
 				t.Fatalf("export cell %q starts with a formula character", c)
 			}
 		}
-		if row[12] != "'-Contact" {
-			t.Fatalf("export contact_name %q, want '-Contact", row[12])
+		if row[14] != "'-Contact" {
+			t.Fatalf("export contact_name %q, want '-Contact", row[14])
+		}
+		// Teams are named beside their ids.
+		if want := map[string]string{"": "", "1": "accueil", "2": "Compta"}[row[6]]; row[7] != want || row[6] != "" && row[7] == "" {
+			t.Fatalf("export team %q (id %q), want %q", row[7], row[6], want)
 		}
 	}
 	if !strings.Contains(r.raw, `'=HYPERLINK`) {
