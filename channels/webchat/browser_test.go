@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/inbox/calendar"
 	"github.com/frontdeskhq/frontdesk/web/webtest"
 )
 
@@ -183,4 +184,26 @@ func TestBrowserAccessibility(t *testing.T) {
 	tab.Run("switch to English", chromedp.Click(chromedp.CSS("#lang")))
 	tab.WaitFor("English", `document.documentElement.lang === "en" && document.getElementById("send").textContent === "Send"`, nil, 5*time.Second)
 	tab.Axe()
+}
+
+// TestBrowserAfterHoursEmail: after office hours the pre-chat form asks for an email;
+// sending without one marks and focuses the field, whose hint says why (once, not
+// again in the alert), and the form leaves the conversation room on a phone-sized
+// window.
+func TestBrowserAfterHoursEmail(t *testing.T) {
+	f := newFixture(t, func(c *Config, _ *Deps) {
+		c.Sites[0].OfficeHours = calendar.Hours{Week: map[string][]string{"monday": {"09:00-10:00"}}} // the clock says Friday
+	})
+	tab := webtest.NewBrowser(t).Tab(t)
+	tab.Run("a phone-sized window", chromedp.EmulateViewport(390, 600))
+	tab.Run("open the chat page", chromedp.Navigate(f.srv.URL+"/chat?site=demo"))
+	tab.WaitFor("the form asks for an email", `!document.getElementById("pre").hidden && document.getElementById("pemail").required &&
+		document.getElementById("pemail-h").textContent === "Indiquez votre e-mail pour recevoir la réponse."`, nil, 10*time.Second)
+	tab.WaitFor("the conversation keeps room", `document.getElementById("log").getBoundingClientRect().height >= 100`, nil, 5*time.Second)
+	tab.Run("start without an email", chromedp.Click(chromedp.CSS("#pstart")))
+	tab.WaitFor("the field marked and focused, the reason said once", `document.activeElement.id === "pemail" &&
+		document.getElementById("pemail").getAttribute("aria-invalid") === "true" && document.getElementById("notice").hidden`, nil, 5*time.Second)
+	tab.Axe()
+	tab.Run("type an email", chromedp.SendKeys(chromedp.CSS("#pemail"), "marie@example.fr"))
+	tab.WaitFor("no longer marked", `!document.getElementById("pemail").hasAttribute("aria-invalid")`, nil, 5*time.Second)
 }

@@ -219,6 +219,13 @@
   }, 25000);
   window.addEventListener("online", function () { if (!ws) { attempt = 0; connect(); } });
 
+  function emailMissing() {
+    var f = $("pemail");
+    f.setAttribute("aria-invalid", "true");
+    f.focus();
+  }
+  $("pemail").addEventListener("input", function () { this.removeAttribute("aria-invalid"); });
+
   function maybePre() {
     var need = !get(K.pre) && !conv && !profile.email;
     if (!online && !profile.email) need = true;
@@ -228,7 +235,9 @@
   $("pre").addEventListener("submit", function (e) {
     e.preventDefault();
     var em = $("pemail").value.trim();
-    if (!online && !em) { notice(t.emailNeeded); $("pemail").focus(); return; }
+    // The field's own hint says why (read with the field): marked and focused, not
+    // said a second time in the alert.
+    if (!online && !em) { emailMissing(); return; }
     notice("");
     send({ type: "profile", name: $("pname").value.trim(), email: em });
   });
@@ -237,7 +246,7 @@
     var v = text.value.trim();
     if (!v) return;
     if (new TextEncoder().encode(v).length > cfg.max_message_bytes) { notice(fill(t.tooLong, { max: cfg.max_message_bytes })); return; }
-    if (!online && !profile.email) { maybePre(); notice(t.emailNeeded); $("pemail").focus(); return; }
+    if (!online && !profile.email) { maybePre(); emailMissing(); return; }
     notice("");
     text.value = "";
     send({ type: "typing", on: false }); typingSent = 0;
