@@ -228,3 +228,126 @@ func TestBrowserPersonalDataRequest(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#gdpr-find button")))
 	tab.WaitFor("not found any more", status+` === "Aucun contact avec cette adresse ou ce numéro."`, nil, 10*time.Second)
 }
+
+// TestBrowserLiveUpdateKeepsDraft: an agent typing a reply while the conversation
+// changes elsewhere (another request changes its priority) keeps the reply box, its
+// draft, the focus and the caret; the next letters go on into the draft instead of
+// firing one-key shortcuts (j opens the next conversation).
+func TestBrowserLiveUpdateKeepsDraft(t *testing.T) {
+	base := startDemoHub(t)
+	tab := webtest.NewBrowser(t).Tab(t)
+	agentLogin(t, tab, base, "sophie.laurent@demo.frontdesk.test")
+	tab.WaitFor("the list drawn", `document.querySelectorAll("#conversations li button").length >= 2`, nil, 10*time.Second)
+	tab.Run("open the first conversation", chromedp.Evaluate[chromedp.Void](`document.querySelector("#conversations li button").click()`))
+	tab.WaitFor("the reply box", `document.querySelector("#thread .items") !== null && document.getElementById("reply") !== null`, nil, 10*time.Second)
+	// The side panel is drawn with the conversation; wait for it, so that the change
+	// below is the only redraw left.
+	tab.WaitFor("the side panel", `document.getElementById("f-priority") !== null`, nil, 10*time.Second)
+	title := webtest.Eval(tab, "title", chromedp.Evaluate[string](`document.getElementById("thread-title").textContent`))
+	prio := webtest.Eval(tab, "priority", chromedp.Evaluate[int](`Number(document.getElementById("f-priority").value)`))
+	next := 37
+	if prio == next {
+		next = 38
+	}
+	const draft = "Bonjour, nous avons bien reçu"
+	tab.Run("type a draft", chromedp.SendKeys(chromedp.CSS("#reply"), draft))
+	tab.WaitFor("the draft typed, focus in the box", fmt.Sprintf(`document.getElementById("reply").value === %q && document.activeElement.id === "reply"`, draft), nil, 5*time.Second)
+	tab.Run("put the caret after Bonjour", chromedp.Evaluate[chromedp.Void](`document.getElementById("reply").setSelectionRange(7, 7)`))
+	// Another request, outside the page's controls, changes the conversation: the
+	// server sends conversation.updated over the agent socket.
+	tab.Run("change the priority from elsewhere", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const id = location.hash.split("/")[1];
+		fetch("/api/v1/conversations/" + id, { method: "PATCH", credentials: "same-origin",
+			headers: { "Content-Type": "application/json", "X-CSRF-Token": document.body.dataset.csrf },
+			body: JSON.stringify({ priority: %d }) }).then(r => { window.__patched = r.status; });
+	})()`, next)))
+	tab.WaitFor("the change made", `window.__patched === 200`, nil, 10*time.Second)
+	tab.WaitFor("the change shown live", fmt.Sprintf(`document.getElementById("f-priority").value === "%d" &&
+		Array.from(document.querySelectorAll("#thread .event")).some(e => e.textContent.startsWith("Priorité changée : %d"))`, next, next), nil, 10*time.Second)
+	state := webtest.Eval(tab, "the reply box after the update", chromedp.Evaluate[string](`(() => {
+		const r = document.getElementById("reply"), a = document.activeElement;
+		return JSON.stringify({ value: r && r.value, active: a ? (a.id || a.tagName) : null, caret: r && r.selectionStart });
+	})()`))
+	want := fmt.Sprintf(`{"value":%q,"active":"reply","caret":7}`, draft)
+	if state != want {
+		tab.Fail("after a live update, the reply box is %s, want %s", state, want)
+	}
+	tab.Run("type on", chromedp.KeyEvent(" je"))
+	tab.WaitFor("the letters in the draft, the same conversation open", fmt.Sprintf(
+		`document.getElementById("reply").value === %q && document.activeElement.id === "reply" && document.getElementById("thread-title").textContent === %q`,
+		"Bonjour je, nous avons bien reçu", title), nil, 5*time.Second)
+	// A link to another conversation, followed while the inbox is open, opens it (the
+	// address was read only when the page loaded).
+	other := webtest.Eval(tab, "another conversation", chromedp.Evaluate[string](
+		`Array.from(document.querySelectorAll("#conversations li button")).map(b => b.dataset.id).find(id => id !== location.hash.split("/")[1])`))
+	tab.Run("follow a link to it", chromedp.Evaluate[chromedp.Void](`location.hash = "#all/`+other+`"`))
+	tab.WaitFor("the linked conversation open", `document.querySelector('#conversations button[aria-current="true"]') !== null &&
+		document.querySelector('#conversations button[aria-current="true"]').dataset.id === "`+other+`" && document.getElementById("thread-title").textContent !== `+fmt.Sprintf("%q", title), nil, 10*time.Second)
+}
+
+// TestBrowserFocusAfterActions: the controls used in the inbox's side panel, the search
+// facets and the phone messages keep the focus when their part of the page is redrawn;
+// a snooze without its date is stopped in the page; errors read in the page's language.
+func TestBrowserFocusAfterActions(t *testing.T) {
+	base := startDemoHub(t)
+	tab := webtest.NewBrowser(t).Tab(t)
+	agentLogin(t, tab, base, "sophie.laurent@demo.frontdesk.test")
+	tab.Run("open the first conversation", chromedp.Evaluate[chromedp.Void](`document.querySelector("#conversations li button").click()`))
+	tab.WaitFor("the side panel", `document.querySelector('#side [data-focus="assign"]') !== null && document.querySelector("#side .routing dl") !== null`, nil, 10*time.Second)
+	tab.WaitFor("no author shown as #undefined", `!document.getElementById("thread").textContent.includes("#undefined")`, nil, time.Second)
+	tab.WaitFor("the snooze date hidden", `document.getElementById("f-until").offsetParent === null`, nil, time.Second)
+	tab.Run("assign to me", chromedp.Evaluate[chromedp.Void](`(() => { const b = document.querySelector('#side [data-focus="assign"]'); b.focus(); b.click(); })()`))
+	tab.WaitFor("saved, the panel redrawn, the button focused again", `document.getElementById("status").textContent === "Enregistré." &&
+		document.getElementById("f-assignee").value === document.body.dataset.userId &&
+		document.activeElement.dataset.focus === "assign" && document.activeElement.isConnected`, nil, 10*time.Second)
+	tab.Run("choose snoozed without a date", chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById("f-status"); s.value = "snoozed"; s.dispatchEvent(new Event("change"));
+		const b = document.querySelector('#side [data-focus="save"]'); b.focus(); b.click(); })()`))
+	tab.WaitFor("the date asked for", `document.getElementById("f-until").offsetParent !== null && document.activeElement.id === "f-until" &&
+		document.getElementById("status").textContent === "Choisissez la date de fin de veille."`, nil, 5*time.Second)
+	tab.Run("save the priority", chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById("f-status"); s.value = "open"; s.dispatchEvent(new Event("change"));
+		document.getElementById("status").textContent = "";
+		document.getElementById("f-priority").value = "61";
+		const b = document.querySelector('#side [data-focus="save"]'); b.focus(); b.click(); })()`))
+	tab.WaitFor("saved, Save focused again", `document.getElementById("status").textContent === "Enregistré." &&
+		document.activeElement.dataset.focus === "save" && document.getElementById("f-priority").value === "61"`, nil, 10*time.Second)
+
+	// Errors read in French: from the API's code, and when the server cannot be reached.
+	tab.Run("fail two calls", chromedp.Evaluate[chromedp.Void](`(() => {
+		window.FD.api("GET", "/api/v1/conversations/999999999").catch(e => { window.__notFound = e.message; });
+		window.FD.api("GET", "http://127.0.0.1:9/api").catch(e => { window.__network = e.message; }); })()`))
+	tab.WaitFor("the errors translated", `window.__notFound && window.__notFound.startsWith("Introuvable") &&
+		window.__network === "Connexion au serveur impossible. Vérifiez le réseau et réessayez."`, nil, 10*time.Second)
+
+	tab.Run("open the search page", chromedp.Navigate(base+"/search?q=passeport"))
+	tab.WaitFor("the facets", `document.querySelector("#facets .facet") !== null`, nil, 10*time.Second)
+	tab.Run("press a facet", chromedp.Evaluate[chromedp.Void](`(() => { const b = document.querySelector("#facets .facet"); window.__facet = b.dataset.focus; b.focus(); b.click(); })()`))
+	tab.WaitFor("the facet pressed and focused", `document.querySelectorAll("#chips .chip").length === 1 &&
+		document.activeElement.dataset.focus === window.__facet && document.activeElement.getAttribute("aria-pressed") === "true"`, nil, 10*time.Second)
+	tab.Run("remove the chip", chromedp.Evaluate[chromedp.Void](`(() => { const b = document.querySelector("#chips .chip"); b.focus(); b.click(); })()`))
+	tab.WaitFor("the chip gone, its facet focused", `document.querySelectorAll("#chips .chip").length === 0 &&
+		document.activeElement.dataset.focus === window.__facet && document.activeElement.getAttribute("aria-pressed") === "false"`, nil, 10*time.Second)
+	tab.Run("search with a bad date", chromedp.Evaluate[chromedp.Void](`(() => {
+		const to = document.getElementsByName("to")[0]; to.type = "text"; to.value = "x";
+		document.getElementById("search-form").requestSubmit(); })()`))
+	tab.WaitFor("the error in French, the old hits gone", `document.querySelectorAll("#hits .hit").length === 0 &&
+		document.querySelectorAll("#facets .facet").length === 0 && /Vérifiez la saisie/.test(document.getElementById("summary").textContent)`, nil, 10*time.Second)
+
+	tab.Run("take a phone message for oneself", chromedp.Evaluate[chromedp.Void](`fetch("/api/v1/phone-messages", { method: "POST", credentials: "same-origin",
+		headers: { "Content-Type": "application/json", "X-CSRF-Token": document.body.dataset.csrf },
+		body: JSON.stringify({ recipient_user_id: Number(document.body.dataset.userId), caller_name: "M. Petit", phone: "+33612345678",
+			subject: "Rappeler pour le dossier", callback_requested: true, urgency: "normal", idempotency_key: "focus-test-1" }) }).then(r => { window.__pmMade = r.status; })`))
+	tab.WaitFor("the phone message taken", `window.__pmMade === 201`, nil, 10*time.Second)
+	tab.Run("open the phone messages", chromedp.Navigate(base+"/messages#mine"))
+	tab.WaitFor("the recipient to choose", `document.getElementById("pm-recipient").value === "" && !document.getElementById("pm-recipient").checkValidity() &&
+		document.querySelectorAll("#pm-recipient option").length > 1`, nil, 10*time.Second)
+	tab.WaitFor("the message, read and call back", `document.querySelector('#pm-list [data-focus^="ack-"]') !== null && document.querySelector('#pm-list [data-focus^="done-"]') !== null`, nil, 10*time.Second)
+	tab.Run("mark it read", chromedp.Evaluate[chromedp.Void](`(() => { const b = document.querySelector('#pm-list [data-focus^="ack-"]'); b.focus(); b.click(); })()`))
+	tab.WaitFor("Lu gone, Rappel fait focused", `document.getElementById("status").textContent === "Enregistré." &&
+		document.querySelector('#pm-list [data-focus^="ack-"]') === null && document.activeElement.matches('#pm-list [data-focus^="done-"]')`, nil, 10*time.Second)
+
+	tab.Run("open the English inbox", chromedp.Navigate(base+"/inbox?lang=en#all"))
+	tab.WaitFor("English units", `document.querySelectorAll("#conversations .meta").length > 0 &&
+		!Array.from(document.querySelectorAll("#conversations .meta")).some(m => / j$| : /.test(m.textContent))`, nil, 10*time.Second)
+}

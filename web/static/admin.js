@@ -77,7 +77,7 @@
     $('#gdpr-contact').hidden = !c;
     if (!c) return;
     $('#gdpr-name').textContent = t('gdpr.contact') + c.id + (c.name ? ' — ' + c.name : '');
-    $('#gdpr-identities').replaceChildren(...c.identities.map((i) => el('li', null, t('identity.' + i.kind) + ' : ' + i.value)));
+    $('#gdpr-identities').replaceChildren(...c.identities.map((i) => el('li', null, t('identity.' + i.kind) + window.FD.colon + i.value)));
     $('#gdpr-confirm-label').textContent = fill(t('gdpr.confirm'), { id: c.id });
     $('#gdpr-export').reset();
     $('#gdpr-erase').reset();

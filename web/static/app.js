@@ -2,7 +2,7 @@
 // or contact text is inserted with textContent, never as HTML.
 (() => {
   'use strict';
-  const { t, el, api, announce, me } = window.FD;
+  const { t, el, api, announce, me, colon, unit } = window.FD;
   const $ = (sel) => document.querySelector(sel);
   const listEl = $('#conversations');
   const threadEl = $('#thread');
@@ -54,12 +54,17 @@
   function waiting(c) {
     if (!c.waiting_since) return '';
     const min = Math.max(0, Math.round((Date.now() - Date.parse(c.waiting_since)) / 60000));
-    if (min < 60) return min + ' min';
-    if (min < 48 * 60) return Math.round(min / 60) + ' h';
-    return Math.round(min / 1440) + ' j';
+    if (min < 60) return unit(min, 'minute');
+    if (min < 48 * 60) return unit(Math.round(min / 60), 'hour');
+    return unit(Math.round(min / 1440), 'day');
   }
 
   function renderList() {
+    // A conversation button focused before the redraw is focused again after it; if
+    // its conversation left the list, the one now at its place.
+    const focused = listEl.contains(document.activeElement) ? document.activeElement.closest('li') : null;
+    const at = focused ? [...listEl.children].indexOf(focused) : -1;
+    const restore = window.FD.rememberFocus(listEl);
     listEl.replaceChildren();
     if (state.items.length === 0) {
       listEl.append(el('li', { class: 'placeholder' }, t('list.empty')));
@@ -68,7 +73,7 @@
       const current = state.current && state.current.id === c.id;
       const who = c.contact_name || ('#' + c.contact_id);
       listEl.append(el('li', {},
-        el('button', { type: 'button', 'aria-current': current ? 'true' : 'false', dataset: { id: c.id },
+        el('button', { type: 'button', 'aria-current': current ? 'true' : 'false', dataset: { id: c.id, focus: 'conv-' + c.id },
           onclick: () => openConversation(c.id, true) },
           el('span', { class: 'who' }, who),
           c.unread ? el('span', { class: 'badge unread' }, ' ' + c.unread + ' ', el('span', { class: 'sr-only' }, t('list.unread'))) : null,
@@ -83,6 +88,10 @@
             c.waiting_since ? el('span', { title: timeFmt.format(new Date(c.waiting_since)) }, t('list.waiting') + ' ' + waiting(c)) : null))));
     }
     moreBtn.hidden = !state.cursor;
+    restore(() => {
+      const buttons = listEl.querySelectorAll('button[data-id]');
+      return buttons[Math.min(at, buttons.length - 1)] || (moreBtn.hidden ? null : moreBtn);
+    });
   }
 
   async function loadCounts() {
@@ -113,6 +122,7 @@
   // ---- Thread --------------------------------------------------------------------------
 
   function userName(id) {
+    if (id === undefined || id === null || id === 0) return t('thread.system');
     if (id === me.id) return t('thread.you');
     const u = state.users.find((x) => x.id === id);
     return u ? u.name : '#' + id;
@@ -120,7 +130,9 @@
 
   function messageNode(m, contactName) {
     const author = m.kind === 'in' ? (contactName || t('thread.contact'))
-      : m.kind === 'system' ? t('thread.system') : userName(m.author_user_id);
+      : m.kind === 'system' ? t('thread.system')
+        // A reply the router sent by itself has no author: never "#undefined".
+        : !m.author_user_id ? t(m.kind === 'out' ? 'thread.auto' : 'thread.system') : userName(m.author_user_id);
     const head = el('div', { class: 'head' },
       el('strong', {}, author),
       m.kind === 'note' ? el('span', {}, t('thread.note')) : null,
@@ -136,7 +148,7 @@
       el('p', { class: 'text' }, m.text || ''));
     for (const a of m.attachments || []) {
       art.append(el('p', {}, el('a', { href: '/api/v1/attachments/' + a.id, download: a.filename || '' },
-        '📎 ' + (a.filename || t('thread.attachment')) + ' (' + Math.ceil(a.size / 1024) + ' Ko)')));
+        '📎 ' + (a.filename || t('thread.attachment')) + ' (' + window.FD.size(a.size) + ')')));
     }
     return el('li', { dataset: { at: m.created_at, mid: m.id } }, art);
   }
@@ -166,7 +178,7 @@
       else if (e.type === 'sla_warning' || e.type === 'sla_breached') detail = t('sla.' + d.target);
     } catch (err) { /* an unknown event shape shows its type only */ }
     return el('li', { class: 'event', dataset: { at: e.created_at } },
-      (eventKeys[e.type] ? t(eventKeys[e.type]) : e.type) + (detail ? ' : ' + detail : '') +
+      (eventKeys[e.type] ? t(eventKeys[e.type]) : e.type) + (detail ? colon + detail : '') +
       (e.actor_user_id ? ' — ' + userName(e.actor_user_id) : '') + ' · ' + timeFmt.format(new Date(e.created_at)));
   }
 
@@ -179,7 +191,9 @@
   // openConversation shows conversation id; with messageId (a search hit), that
   // message is brought into view, marked and given the focus, so the reader starts
   // from it in context.
-  async function openConversation(id, focus, messageId, words) {
+  // live marks a refresh caused by a live event: it never moves the focus, and leaves
+  // the side panel's forms alone while the focus is in them.
+  async function openConversation(id, focus, messageId, words, live) {
     let d;
     try {
       d = await api('GET', '/api/v1/conversations/' + id);
@@ -198,7 +212,11 @@
       history.replaceState(null, '', '#' + state.view + '/' + d.id);
     }
     renderThread(d, switched);
-    renderSide(d);
+    // A field of the side panel being filled in is left alone until the focus leaves
+    // the panel (a live refresh also spares its forms); a button used is focused again.
+    const a = document.activeElement;
+    const busy = sideEl.contains(a) && (a.matches('input, select, textarea') || (live && a.closest('form, .routing')));
+    if (!switched && busy) deferSide(d); else renderSide(d);
     for (const b of listEl.querySelectorAll('button[data-id]')) b.setAttribute('aria-current', String(Number(b.dataset.id) === d.id));
     markRead(d);
     const target = messageId && threadEl.querySelector(`li[data-mid="${messageId}"] article`);
@@ -262,21 +280,43 @@
 
   function renderThread(d, switched) {
     const contactName = d.contact.name || (d.contact.identities[0] && d.contact.identities[0].value) || '';
-    const oldComposer = threadEl.querySelector('textarea');
-    const draft = !switched && oldComposer ? oldComposer.value : '';
+    // A refresh of the same conversation keeps its composer element as it is: the
+    // draft, the files chosen, the focus and the caret stay; only the rest is redrawn.
+    const kept = !switched ? threadEl.querySelector('form.composer') : null;
+    const oldList = threadEl.querySelector('.items');
+    const atBottom = !oldList || oldList.scrollHeight - oldList.scrollTop - oldList.clientHeight < 40;
+    const oldScroll = oldList ? oldList.scrollTop : 0;
+    // Focus in the thread itself (its list, a message, a file link) stays there too.
+    const inMsg = oldList && oldList.contains(document.activeElement) ? document.activeElement.closest('li[data-mid]') : null;
+    const mid = inMsg ? inMsg.dataset.mid : '';
+    const restore = window.FD.rememberFocus(oldList);
     const items = [];
     for (const m of d.messages) items.push({ at: m.created_at, node: messageNode(m, contactName) });
     for (const e of d.events) if (e.type !== 'created') items.push({ at: e.created_at, node: eventNode(e) });
     items.sort((a, b) => a.at.localeCompare(b.at));
     // Focusable, so that the keyboard scrolls a long thread.
-    const list = el('ol', { class: 'items', tabindex: '0', 'aria-label': d.subject || contactName }, items.map((i) => i.node));
+    const list = el('ol', { class: 'items', tabindex: '0', 'aria-label': d.subject || contactName, dataset: { focus: 'items' } }, items.map((i) => i.node));
     const header = el('header', {},
       el('h2', { id: 'thread-title' }, d.subject || contactName),
       el('div', {}, contactName, ' · ', t('channel.' + d.channel), ' · ', t('status.' + d.status)),
       el('div', { class: 'presence-line', id: 'presence-line', 'aria-live': 'polite' }));
     threadEl.setAttribute('aria-labelledby', 'thread-title');
-    threadEl.replaceChildren(header, list, composer(draft));
-    list.scrollTop = list.scrollHeight;
+    if (kept) {
+      for (const n of [...threadEl.childNodes]) if (n !== kept) n.remove();
+      kept.before(header, list);
+    } else {
+      threadEl.replaceChildren(header, list, composer(''));
+    }
+    // A reader scrolled up in the thread stays where they were.
+    list.scrollTop = kept && !atBottom ? oldScroll : list.scrollHeight;
+    if (!switched) {
+      restore(() => {
+        const art = mid && list.querySelector(`li[data-mid="${CSS.escape(mid)}"] article`);
+        if (!art) return list;
+        art.setAttribute('tabindex', '-1');
+        return art;
+      });
+    }
     renderPresenceLine();
   }
 
@@ -290,7 +330,7 @@
     // Files go with a reply or a note, except by SMS or phone, which cannot carry them.
     const canAttach = !(state.current && ['sms', 'telephony'].includes(state.current.channel));
     const files = el('input', { type: 'file', id: 'reply-files', multiple: true, class: 'sr-only',
-      onchange: () => chosen.replaceChildren(...[...files.files].map((f) => el('li', {}, f.name + ' (' + Math.ceil(f.size / 1024) + ' Ko)'))) });
+      onchange: () => chosen.replaceChildren(...[...files.files].map((f) => el('li', {}, f.name + ' (' + window.FD.size(f.size) + ')'))) });
     const chosen = el('ul', { class: 'chosen', 'aria-live': 'polite', 'aria-label': t('compose.files') });
     const attach = canAttach ? el('label', { for: 'reply-files', class: 'attach button' }, t('compose.attach')) : null;
     const form = el('form', { class: 'composer' + (state.noteMode ? ' note' : ''), onsubmit: (ev) => { ev.preventDefault(); submitReply(area, sendBtn, files); } },
@@ -343,7 +383,8 @@
     } finally {
       btn.disabled = false;
       btn.textContent = t('compose.send');
-      area.focus();
+      // Back to the reply box, the one on the page should the composer have been redrawn.
+      (document.getElementById('reply') || area).focus();
     }
   }
 
@@ -358,7 +399,7 @@
     list.append(messageNode(m, name));
     list.scrollTop = list.scrollHeight;
     if (m.kind === 'in') {
-      announce((name || t('thread.contact')) + ' : ' + (m.text || '').slice(0, 120));
+      announce((name || t('thread.contact')) + colon + (m.text || '').slice(0, 120));
       markRead(d);
     }
   }
@@ -369,7 +410,25 @@
     return el('option', { value: String(value), selected: selected ? true : null }, label);
   }
 
+  // deferSide keeps d for the side panel until the focus leaves it: a live refresh
+  // would otherwise wipe what the agent is choosing or typing there.
+  let pendingSide = null;
+  function deferSide(d) { pendingSide = d; }
+  sideEl.addEventListener('focusout', (ev) => {
+    if (!pendingSide || sideEl.contains(ev.relatedTarget)) return;
+    setTimeout(() => {
+      if (!pendingSide || sideEl.contains(document.activeElement)) return;
+      const d = pendingSide;
+      pendingSide = null;
+      if (state.current && state.current.id === d.id) renderSide(state.current);
+    }, 0);
+  });
+
   function renderSide(d) {
+    pendingSide = null;
+    const oldRouting = sideEl.querySelector('.routing');
+    const inRouting = oldRouting && oldRouting.contains(document.activeElement);
+    const restore = window.FD.rememberFocus(sideEl);
     const c = d.contact;
     const ids = el('dd', {}, c.identities.map((i) => el('div', {}, i.value)));
     const status = el('select', { id: 'f-status', name: 'status' },
@@ -377,7 +436,13 @@
     const until = el('input', { id: 'f-until', type: 'datetime-local', name: 'snoozed_until' });
     if (d.snoozed_until) until.value = toLocalInput(d.snoozed_until);
     const untilWrap = el('label', { hidden: d.status !== 'snoozed' }, t('side.snoozeUntil'), until);
-    status.addEventListener('change', () => { untilWrap.hidden = status.value !== 'snoozed'; });
+    const untilShown = () => {
+      untilWrap.hidden = status.value !== 'snoozed';
+      if (untilWrap.hidden) until.removeAttribute('aria-required'); else until.setAttribute('aria-required', 'true');
+    };
+    untilShown();
+    status.addEventListener('change', untilShown);
+    until.addEventListener('input', () => until.removeAttribute('aria-invalid'));
     const assignee = el('select', { id: 'f-assignee' }, option(0, t('side.nobody'), !d.assignee_id),
       state.users.map((u) => option(u.id, u.name + (u.presence && u.presence !== 'offline' ? ' (' + t('presence.' + u.presence) + ')' : ''), d.assignee_id === u.id)));
     const team = el('select', { id: 'f-team' }, option(0, t('side.noTeam'), !d.team_id),
@@ -390,7 +455,18 @@
         status: status.value, priority: Number(priority.value), assignee_id: Number(assignee.value), team_id: Number(team.value),
         tags: tags.value.split(',').map((s) => s.trim()).filter(Boolean),
       };
-      if (status.value === 'snoozed') patch.snoozed_until = until.value ? new Date(until.value).toISOString() : '';
+      if (status.value === 'snoozed') {
+        // The server wants a future date: say so here rather than send an empty one.
+        const when = until.value ? new Date(until.value) : null;
+        const problem = !when || isNaN(when) ? 'side.snoozeNeedsDate' : when <= new Date() ? 'side.snoozePast' : '';
+        if (problem) {
+          until.setAttribute('aria-invalid', 'true');
+          until.focus();
+          announce(t(problem));
+          return;
+        }
+        patch.snoozed_until = when.toISOString();
+      }
       await patchConversation(patch);
     } },
     el('label', {}, t('side.status'), status), untilWrap,
@@ -398,19 +474,23 @@
     el('label', {}, t('side.team'), team),
     el('label', {}, t('side.priority'), priority),
     el('label', {}, t('side.tags'), tags),
-    el('p', {}, el('button', { type: 'submit', class: 'primary' }, t('side.save'))));
+    el('p', {}, el('button', { type: 'submit', class: 'primary', dataset: { focus: 'save' } }, t('side.save'))));
     sideEl.replaceChildren(
       el('h2', {}, t('side.contact')),
       el('dl', {}, el('dt', {}, t('admin.name')), el('dd', {}, c.name || '—'), el('dt', {}, t('side.contact')), ids,
         c.language ? [el('dt', {}, t('side.language')), el('dd', {}, c.language)] : null,
         c.accessibility ? [el('dt', {}, t('side.accessibility')), el('dd', {}, c.accessibility)] : null),
       el('div', { class: 'quick' },
-        el('button', { type: 'button', onclick: assignToMe }, t('side.assignMe')),
-        el('button', { type: 'button', onclick: resolve }, t('side.resolve'))),
+        el('button', { type: 'button', onclick: assignToMe, dataset: { focus: 'assign' } }, t('side.assignMe')),
+        el('button', { type: 'button', onclick: resolve, dataset: { focus: 'resolve' } }, t('side.resolve'))),
       el('h2', {}, t('side.details')),
       form,
       window.FD.routing.panel(d, { users: state.users, teams: state.teams, user: userName,
         reload: () => openConversation(d.id, false) }));
+    // The control used before the redraw (a button, a field) has the focus again.
+    // Gone (a routing form, an answered handoff), the focus goes to the routing
+    // section's title, else to the form's Save button.
+    restore(() => (inRouting && sideEl.querySelector('#routing-title')) || sideEl.querySelector('[data-focus="save"]'));
   }
 
   function toLocalInput(iso) {
@@ -477,7 +557,7 @@
         announce(t('error.reset'));
         state.lastEventId = ev.last_event_id;
         scheduleRefresh();
-        if (state.current) openConversation(state.current.id, false);
+        if (state.current) openConversation(state.current.id, false, 0, [], true);
       } else if (state.lastEventId === 0) {
         state.lastEventId = ev.last_event_id;
       }
@@ -491,7 +571,7 @@
     switch (ev.type) {
       case 'message.created':
         if (onCurrent) {
-          if (ev.message) appendMessage(ev.message); else openConversation(state.current.id, false);
+          if (ev.message) appendMessage(ev.message); else openConversation(state.current.id, false, 0, [], true);
         }
         if (ev.kind === 'in' && !onCurrent) notify(ev);
         scheduleRefresh();
@@ -505,13 +585,13 @@
         if (me.role !== 'agent' || ev.assignee_id === me.id) {
           announce(t(ev.type === 'sla.breached' ? 'routing.breached' : 'routing.warning') + ' #' + ev.conversation_id);
         }
-        if (onCurrent) openConversation(state.current.id, false);
+        if (onCurrent) openConversation(state.current.id, false, 0, [], true);
         scheduleRefresh();
         break;
       case 'conversation.updated':
       case 'message.updated':
       case 'handoff.updated':
-        if (onCurrent) openConversation(state.current.id, false);
+        if (onCurrent) openConversation(state.current.id, false, 0, [], true);
         scheduleRefresh();
         break;
       case 'viewing':
@@ -628,9 +708,9 @@
   }
 
   document.addEventListener('keydown', (ev) => {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const tag = (ev.target.tagName || '').toLowerCase();
-    if (tag === 'input' || tag === 'textarea' || tag === 'select' || help.open) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || help.open) return;
+    // Never while typing or filling a form: the reply box, the side panel, a field.
+    if (window.FD.editing(ev)) return;
     switch (ev.key) {
       case 'j': move(1); break;
       case 'k': move(-1); break;
@@ -654,19 +734,27 @@
   $('#take-next').addEventListener('click', () => window.FD.routing.takeNext((id) => { scheduleRefresh(); openConversation(id, true); }));
   renderNotify();
 
+  // openFromHash opens what the address names: #view/conversation/message/words (a
+  // search hit's link), at start and when a link is followed or pasted while the inbox
+  // is open (the page's own changes use replaceState, which fires no hashchange).
+  function openFromHash(initial) {
+    const [view, id, mid, found] = location.hash.slice(1).split('/');
+    if (initial || (view && view !== state.view)) setView(view || 'all');
+    let words = [];
+    try { words = found ? decodeURIComponent(found).split('\n') : []; } catch (e) { /* a mangled link: no marks */ }
+    if (id && Number(id)) openConversation(Number(id), false, Number(mid) || 0, words);
+  }
+
   async function start() {
     try {
       const info = await api('GET', '/api/v1/me');
       state.users = info.users;
       state.teams = info.teams;
     } catch (e) { announce(t('error.generic')); }
-    const [view, id, mid, found] = location.hash.slice(1).split('/');
-    setView(view || 'all');
+    openFromHash(true);
     loadCounts();
     connect();
-    let words = [];
-    try { words = found ? decodeURIComponent(found).split('\n') : []; } catch (e) { /* a mangled link: no marks */ }
-    if (id && Number(id)) openConversation(Number(id), false, Number(mid) || 0, words);
   }
+  window.addEventListener('hashchange', () => openFromHash(false));
   start();
 })();

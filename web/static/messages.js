@@ -2,7 +2,7 @@
 // colleague or team, and working through the ones received. Text is inserted as text.
 (() => {
   'use strict';
-  const { t, el, api, announce, me } = window.FD;
+  const { t, el, api, announce, me, colon } = window.FD;
   const $ = (s) => document.querySelector(s);
   const listEl = $('#pm-list');
   const fmt = window.FD.time;
@@ -20,34 +20,50 @@
     const isRecipient = p.recipient_user_id === me.id;
     const actions = el('div', { class: 'quick' });
     if (p.status === 'new' && (isRecipient || p.recipient_team_id)) {
-      actions.append(el('button', { type: 'button', onclick: () => act(p, 'acknowledge') }, t('pm.acknowledge')));
+      actions.append(el('button', { type: 'button', dataset: { focus: 'ack-' + p.id }, onclick: () => act(p, 'acknowledge') }, t('pm.acknowledge')));
     }
     if (p.callback_requested && !p.callback_done_at) {
-      actions.append(el('button', { type: 'button', onclick: () => {
+      actions.append(el('button', { type: 'button', dataset: { focus: 'done-' + p.id }, onclick: () => {
         const note = prompt(t('pm.callbackNote'));
         if (note !== null) act(p, 'callback-done', { note });
       } }, t('pm.callbackDone')));
     }
     const who = [p.caller_name, p.organisation].filter(Boolean).join(' — ') || p.phone || p.email || '—';
-    return el('li', { class: 'pm' + (p.overdue ? ' overdue' : '') + (p.urgency === 'urgent' ? ' urgent' : '') },
+    return el('li', { class: 'pm' + (p.overdue ? ' overdue' : '') + (p.urgency === 'urgent' ? ' urgent' : ''), dataset: { pm: p.id } },
       el('article', { 'aria-labelledby': 'pm-' + p.id },
-        el('h3', { id: 'pm-' + p.id }, p.subject),
+        el('h3', { id: 'pm-' + p.id, tabindex: '-1' }, p.subject),
         el('p', { class: 'meta' },
           el('span', { class: 'badge' + (p.urgency === 'urgent' ? ' high' : '') }, t('pm.urgency.' + p.urgency)),
           el('span', {}, t('pm.status.' + p.status)),
           p.overdue ? el('span', { class: 'badge unread' }, t('pm.overdue')) : null,
-          el('span', {}, t('pm.for') + ' : ' + (p.recipient_user_id ? name(p.recipient_user_id) : teamName(p.recipient_team_id))),
+          el('span', {}, t('pm.for') + colon + (p.recipient_user_id ? name(p.recipient_user_id) : teamName(p.recipient_team_id))),
           el('span', {}, t('pm.by') + ' ' + name(p.author_id) + ', ' + fmt.format(new Date(p.created_at)))),
         el('p', {}, el('strong', {}, who), p.phone ? ' · ' + p.phone : '', p.email ? ' · ' + p.email : ''),
         p.text ? el('p', { class: 'text' }, p.text) : null,
         p.callback_before ? el('p', {}, t('pm.callbackBefore') + ' ' + fmt.format(new Date(p.callback_before))) : null,
-        p.callback_note ? el('p', { class: 'text' }, t('pm.callbackDone') + ' : ' + p.callback_note) : null,
+        p.callback_note ? el('p', { class: 'text' }, t('pm.callbackDone') + colon + p.callback_note) : null,
         actions));
   }
 
   function render() {
+    // A button used ("Lu", "Rappel fait") keeps the focus when it is still there; gone,
+    // the focus goes to the other action of the same message, else to its title, else
+    // to the message now at its place, else to the page's title.
+    const li = listEl.contains(document.activeElement) ? document.activeElement.closest('li') : null;
+    const pm = li ? li.dataset.pm : '';
+    const at = li ? [...listEl.children].indexOf(li) : -1;
+    const restore = window.FD.rememberFocus(listEl);
     listEl.replaceChildren(...(items.length ? items.map(item) : [el('li', { class: 'placeholder' }, t('pm.empty'))]));
     $('#pm-more').hidden = !cursor;
+    restore(() => {
+      const same = pm && listEl.querySelector(`li[data-pm="${CSS.escape(pm)}"]`);
+      if (same) return same.querySelector('.quick button') || same.querySelector('h3');
+      const near = listEl.children[Math.min(at, listEl.children.length - 1)];
+      if (near && near.querySelector('h3')) return near.querySelector('h3');
+      const title = $('#pm-title');
+      title.setAttribute('tabindex', '-1');
+      return title;
+    });
   }
 
   async function load(more) {

@@ -3,7 +3,7 @@
 // handoffs (transfer, escalate, accept, decline) and "take next".
 (() => {
   'use strict';
-  const { t, el, api, announce, me, lang } = window.FD;
+  const { t, el, api, announce, me, colon } = window.FD;
   const categories = ['information', 'appointment', 'order', 'billing', 'complaint', 'spam', 'other'];
   const languages = ['fr', 'en', 'other'];
   const tensions = ['calm', 'tense', 'aggressive'];
@@ -11,7 +11,8 @@
   function left(seconds) {
     const s = Math.abs(seconds);
     const m = Math.round(s / 60); // whole minutes first, so 5 h 59 min 40 s reads 6 h 00
-    const text = m < 60 ? m + ' min' : Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0');
+    const text = m < 60 ? window.FD.unit(m, 'minute')
+      : t('routing.hours').replace('{h}', Math.floor(m / 60)).replace('{m}', String(m % 60).padStart(2, '0'));
     return seconds >= 0 ? t('routing.left').replace('{t}', text) : t('routing.late').replace('{t}', text);
   }
 
@@ -28,9 +29,9 @@
   }
 
   function number(name, v) {
-    if (name === 'confidence') return Math.round(100 * v) + (lang === 'en' ? '%' : '\u202f%');
+    if (name === 'confidence') return window.FD.percent(v);
     if (name === 'points') return (v >= 0 ? '+' : '') + Math.round(v);
-    if (name === 'minutes') return v < 60 ? Math.round(v) + ' min' : Math.round(v / 60) + ' h';
+    if (name === 'minutes') return v < 60 ? window.FD.unit(Math.round(v), 'minute') : window.FD.unit(Math.round(v / 60), 'hour');
     return String(v);
   }
 
@@ -73,25 +74,30 @@
   // ctx.teams name people and teams, ctx.reload reopens the conversation after a change.
   function panel(d, ctx) {
     const box = el('section', { class: 'routing', 'aria-labelledby': 'routing-title' },
-      el('h2', { id: 'routing-title' }, t('routing.title')), el('p', { class: 'hint' }, t('list.loading')));
+      title(), el('p', { class: 'hint' }, t('list.loading')));
     api('GET', `/api/v1/conversations/${d.id}/routing`).then((r) => fill(box, d, r, ctx), (e) => {
-      box.replaceChildren(el('h2', { id: 'routing-title' }, t('routing.title')),
-        el('p', { class: 'hint' }, e.status === 503 ? t('routing.off') : e.message));
+      const restore = window.FD.rememberFocus(box);
+      box.replaceChildren(title(), el('p', { class: 'hint' }, e.status === 503 ? t('routing.off') : e.message));
+      restore('#routing-title');
     });
     return box;
   }
 
+  // title is the section's heading; focusable by script, it takes the focus when the
+  // control that had it is gone from a redrawn section.
+  const title = () => el('h2', { id: 'routing-title', tabindex: '-1' }, t('routing.title'));
+
   function fill(box, d, r, ctx) {
     const st = r.state || {};
     const expl = st.explanation || {};
-    const nodes = [el('h2', { id: 'routing-title' }, t('routing.title'))];
+    const nodes = [title()];
     // Handoffs waiting for me come first: the note is what the receiver reads first.
     for (const h of r.handoffs || []) {
       if (h.status !== 'pending') continue;
       const mine = h.to_user_id === me.id || (h.kind === 'supervisor' && me.role !== 'agent') || (h.to_team_id && !h.to_user_id);
       nodes.push(el('div', { class: 'handoff', role: 'note' },
         el('strong', {}, t('routing.handoff.' + h.kind) + ' — ' + (h.from_user_id ? ctx.user(h.from_user_id) : (h.from_label || t('thread.system')))),
-        el('p', {}, t('routing.reason') + ' : ' + h.reason),
+        el('p', {}, t('routing.reason') + colon + h.reason),
         el('p', { class: 'text' }, h.note),
         mine && h.to_user_id ? el('div', { class: 'quick' },
           el('button', { type: 'button', class: 'primary', onclick: () => answer(h, 'accept', ctx) }, t('routing.accept')),
@@ -99,7 +105,7 @@
     }
     nodes.push(el('dl', {},
       el('dt', {}, t('routing.category')),
-      el('dd', {}, d.category ? t('cat.' + d.category) : '—', st.category_confidence ? ' (' + Math.round(st.category_confidence * 100) + ' %)' : '',
+      el('dd', {}, d.category ? t('cat.' + d.category) : '—', st.category_confidence ? ' (' + window.FD.percent(st.category_confidence) + ')' : '',
         st.corrected ? ' ✓ ' + t('routing.corrected') : ''),
       expl.category ? el('dd', { class: 'hint why-category' }, why(expl.category)) : null,
       el('dt', {}, t('side.language')), el('dd', {}, d.language ? label('lang.', d.language) : '—'),
@@ -118,12 +124,14 @@
       // A paused target (the conversation waits for its contact) shows the time it
       // had left; its deadline moves when the conversation opens again.
       nodes.push(el('h3', {}, t('routing.sla')), el('ul', { class: 'sla' }, r.sla.map((s) => el('li', { class: 'sla-' + s.stage },
-        t('sla.' + s.target) + ' : ', el('strong', {}, s.stage === 'paused' ? t('routing.paused') : left(s.remaining_seconds)),
+        t('sla.' + s.target) + colon, el('strong', {}, s.stage === 'paused' ? t('routing.paused') : left(s.remaining_seconds)),
         el('span', { class: 'hint' }, s.stage === 'paused' ? ' (' + left(s.remaining_seconds) + ')'
           : ' (' + window.FD.time.format(new Date(s.due)) + ')')))));
     }
     nodes.push(correction(d, ctx), transfer(d, ctx));
+    const restore = window.FD.rememberFocus(box);
     box.replaceChildren(...nodes);
+    restore('#routing-title');
   }
 
   function correction(d, ctx) {
@@ -193,7 +201,7 @@
         announce(t('routing.taken'));
         open(r.conversation.id);
       } else {
-        announce(r.message || t('routing.nothing'));
+        announce(t('routing.nothing')); // the server's message is in English
       }
     } catch (e) { announce(e.status === 503 ? t('routing.off') : e.message); }
   }

@@ -2,7 +2,7 @@
 // text segments; matches are wrapped in <mark> built with the DOM, never as HTML.
 (() => {
   'use strict';
-  const { t, el, api, announce } = window.FD;
+  const { t, el, api, announce, colon } = window.FD;
   const $ = (s) => document.querySelector(s);
   const fmt = window.FD.time;
   const hitsEl = $('#hits');
@@ -73,26 +73,42 @@
           el('time', { datetime: h.created_at }, fmt.format(new Date(h.created_at))))));
   }
 
+  const facetKey = (field, value) => 'facet-' + field + '-' + value;
+
   function renderChips() {
+    const box = $('#chips');
+    // A chip removed gives the focus to its neighbour, else to its facet, else to the
+    // search field; a chip kept keeps it.
+    const old = [...box.querySelectorAll('.chip')];
+    const at = old.indexOf(document.activeElement);
+    const gone = at >= 0 ? old[at].dataset.facet : '';
+    const restore = window.FD.rememberFocus(box);
     const chips = [];
     for (const [field, values] of filters) {
       for (const v of values) {
-        chips.push(el('button', { type: 'button', class: 'chip', 'aria-label': t('search.remove') + ' ' + t('search.facet.' + field) + ' : ' + label(field, v),
-          onclick: () => { values.delete(v); run(false); } }, t('search.facet.' + field) + ' : ' + label(field, v) + ' ✕'));
+        chips.push(el('button', { type: 'button', class: 'chip', 'aria-label': t('search.remove') + ' ' + t('search.facet.' + field) + colon + label(field, v),
+          dataset: { focus: 'chip-' + field + '-' + v, facet: facetKey(field, v) },
+          onclick: () => { values.delete(v); run(false); } }, t('search.facet.' + field) + colon + label(field, v) + ' ✕'));
       }
     }
-    $('#chips').replaceChildren(...chips);
+    box.replaceChildren(...chips);
+    restore(() => chips[Math.min(at, chips.length - 1)] ||
+      (gone && $('#facets').querySelector(`[data-focus="${CSS.escape(gone)}"]`)) || $('#q'));
   }
 
   function renderFacets(facets) {
+    const box = $('#facets');
+    const was = box.contains(document.activeElement) ? document.activeElement.closest('fieldset') : null;
+    const field0 = was ? was.dataset.field : '';
+    const restore = window.FD.rememberFocus(box);
     const groups = [];
     for (const field of facetFields) {
       const f = facets && facets[field];
       if (!f || !f.terms || f.terms.length === 0) continue;
-      groups.push(el('fieldset', {}, el('legend', {}, t('search.facet.' + field)),
+      groups.push(el('fieldset', { dataset: { field } }, el('legend', {}, t('search.facet.' + field)),
         f.terms.map((term) => {
           const active = filters.has(field) && filters.get(field).has(String(term.value));
-          return el('button', { type: 'button', class: 'facet', 'aria-pressed': String(active), onclick: () => {
+          return el('button', { type: 'button', class: 'facet', 'aria-pressed': String(active), dataset: { focus: facetKey(field, term.value) }, onclick: () => {
             if (!filters.has(field)) filters.set(field, new Set());
             const set = filters.get(field);
             if (active) set.delete(String(term.value)); else set.add(String(term.value));
@@ -100,7 +116,9 @@
           } }, label(field, term.value) + ' (' + term.count + ')');
         })));
     }
-    $('#facets').replaceChildren(...groups);
+    box.replaceChildren(...groups);
+    // The facet pressed keeps the focus; gone, the first of its group, else the first.
+    restore(() => (field0 && box.querySelector(`fieldset[data-field="${CSS.escape(field0)}"] .facet`)) || box.querySelector('.facet') || $('#q'));
   }
 
   async function run(more) {
@@ -132,6 +150,16 @@
       if (exp && !more) exp.parentElement.hidden = res.total === 0; // nothing to export
     } catch (e) {
       summary.textContent = e.message;
+      // Results of an earlier search must not pass for this one's.
+      if (!more) {
+        const restore = window.FD.rememberFocus($('#facets'));
+        hitsEl.replaceChildren();
+        $('#facets').replaceChildren();
+        restore('#q');
+        if (exp) exp.parentElement.hidden = true;
+      }
+      cursor = null;
+      $('#more').hidden = true;
     } finally {
       hitsEl.setAttribute('aria-busy', 'false');
     }
@@ -160,8 +188,7 @@
     } catch (e) { announce(e.message); }
   });
   document.addEventListener('keydown', (ev) => {
-    const tag = (ev.target.tagName || '').toLowerCase();
-    if (ev.key === '/' && tag !== 'input' && tag !== 'textarea' && tag !== 'select') { ev.preventDefault(); $('#q').focus(); }
+    if (ev.key === '/' && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !window.FD.editing(ev)) { ev.preventDefault(); $('#q').focus(); }
   });
 
   (async () => {
