@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -34,6 +35,16 @@ func (s *Server) contactFind(w http.ResponseWriter, r *http.Request, u inbox.Use
 			Message: "say which kind of identity this is: email, phone, slack or visitor"}
 	}
 	c, err := ci.FindContact(r.Context(), u, kind, value)
+	var inv *inbox.InvalidError
+	if errors.As(err, &inv) {
+		// The identity rules name a sender's fields (from.kind, from.address): here
+		// they are this request's parameters.
+		field := "identity"
+		if inv.Field == "from.kind" {
+			field = "kind"
+		}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: field, Message: inv.Message}
+	}
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,13 @@ func TestContactDataRequests(t *testing.T) {
 		{"GET", "/api/v1/audit?before=-1", "", 400, "invalid"},
 		{"GET", "/api/v1/audit?limit=500", "", 400, "invalid"},
 	} {
+		// The field named is this request's parameter, not a sender's (from.kind).
+		if tt.path == "/api/v1/contacts?identity=x&kind=fax" {
+			r := f.do(t, "admin@x.fr", tt.method, tt.path, tt.body)
+			if e, _ := r.body["error"].(map[string]any); e["field"] != "kind" {
+				t.Errorf("GET %s names field %v, want kind", tt.path, e["field"])
+			}
+		}
 		r := f.do(t, "admin@x.fr", tt.method, tt.path, tt.body)
 		if r.status != tt.status || r.errorCode() != tt.code {
 			t.Errorf("%s %s = %d %s, want %d %s", tt.method, tt.path, r.status, r.raw, tt.status, tt.code)
