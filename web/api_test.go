@@ -307,6 +307,7 @@ func TestConversationEndpoints(t *testing.T) {
 		{"POST", "/api/v1/conversations/999999/messages", `{"text":"x"}`, 404, "not_found"},
 		{"GET", "/api/v1/conversations?limit=abc", "", 400, "invalid"},
 		{"GET", "/api/v1/conversations?limit=1000", "", 422, "invalid"},
+		{"GET", "/api/v1/conversations?limit=0", "", 400, "invalid"},
 		{"GET", "/api/v1/conversations?cursor=!!", "", 400, "invalid"},
 		{"GET", "/api/v1/conversations?team=-3", "", 400, "invalid"},
 	}

@@ -91,6 +91,10 @@ func parseConversationQuery(v url.Values, u inbox.User) (inbox.ConversationQuery
 			if err != nil {
 				return q, &Error{Status: http.StatusBadRequest, Code: "invalid", Field: p.name, Message: p.name + " must be a whole number"}
 			}
+			if p.name == "limit" && n < 1 {
+				// 0 once meant the default here and was refused elsewhere.
+				return q, &Error{Status: http.StatusBadRequest, Code: "invalid", Field: "limit", Message: "limit must be at least 1"}
+			}
 			*p.dst = n
 		}
 	}

@@ -165,7 +165,7 @@ func TestPhoneMessageAPIBadInput(t *testing.T) {
 			t.Errorf("GET /api/v1/phone-messages%s after the refusals = %d %q, want 200 with a body", box, r.status, r.raw)
 		}
 	}
-	for _, q := range []string{"?box=inbox", "?limit=x", "?limit=1000", "?status=read", "?cursor=abc", "?contact=-1"} {
+	for _, q := range []string{"?box=inbox", "?limit=x", "?limit=1000", "?limit=0", "?status=read", "?cursor=abc", "?contact=-1"} {
 		r := f.do(t, "agent@x.fr", "GET", "/api/v1/phone-messages"+q, "")
 		if r.status != 400 && r.status != 422 {
 			t.Errorf("GET /api/v1/phone-messages%s = %d %s, want 400 or 422", q, r.status, r.raw)

@@ -95,8 +95,8 @@ func parsePhoneMessageList(r *http.Request) (inbox.PhoneMessageList, error) {
 		return l, &Error{Status: http.StatusBadRequest, Code: "invalid", Field: "cursor", Message: "cursor is malformed"}
 	}
 	if s := v.Get("limit"); s != "" {
-		if l.Limit, err = strconv.Atoi(s); err != nil {
-			return l, &Error{Status: http.StatusBadRequest, Code: "invalid", Field: "limit", Message: "limit must be a whole number"}
+		if l.Limit, err = strconv.Atoi(s); err != nil || l.Limit < 1 {
+			return l, &Error{Status: http.StatusBadRequest, Code: "invalid", Field: "limit", Message: "limit must be a whole number, at least 1"}
 		}
 	}
 	return l, nil

@@ -86,8 +86,8 @@ func parseSearchRequest(v url.Values, u inbox.User) (search.Request, error) {
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil {
-			return r, bad("limit", "limit must be a whole number")
+		if err != nil || n < 1 {
+			return r, bad("limit", "limit must be a whole number, at least 1")
 		}
 		r.Limit = n
 	}

@@ -128,6 +128,7 @@ func TestSearchList(t *testing.T) {
 	bad := []struct{ path, field string }{
 		{"/api/v1/search?limit=abc", "limit"},
 		{"/api/v1/search?limit=1000", "limit"},
+		{"/api/v1/search?limit=0", "limit"},
 		{"/api/v1/search?colour=blue", "colour"},
 		{"/api/v1/search?q=a&q=b", "q"},
 		{"/api/v1/search?q=" + strings.Repeat("x", search.MaxQueryBytes+1), "q"},
