@@ -20,7 +20,10 @@ func (w *walker) decodeBody(h textproto.Header, r io.Reader) ([]byte, bool) {
 	enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 	readCap := max + 1
 	if enc == "base64" {
-		readCap = max/3*4 + 1024 // base64 plus line breaks
+		// Four characters per three bytes, plus a line break every 76 characters (or
+		// 64): a part just under the cap must not read as over it.
+		encoded := (max + 2) / 3 * 4
+		readCap = encoded + encoded/16 + 1024
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, readCap))
 	if err != nil {

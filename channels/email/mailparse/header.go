@@ -91,10 +91,12 @@ func (w *walker) addresses(v, key string) []Address {
 }
 
 // normalizeAddr lower-cases the domain of an address and removes anything that could
-// break a header.
+// break a header. Spaces stay: net/mail gives a quoted local part unquoted ("john
+// doe"@example.org as john doe@example.org), and without its space it would be
+// another mailbox, where replies would go.
 func normalizeAddr(a string) string {
 	a = strings.Map(func(r rune) rune {
-		if r <= ' ' || r == 0x7f || r == '<' || r == '>' {
+		if r < ' ' || r == 0x7f || r == '<' || r == '>' {
 			return -1
 		}
 		return r

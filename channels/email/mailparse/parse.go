@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"math"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,13 +83,21 @@ func (p *Parser) Limits() Limits { return p.lim }
 
 // walker holds the state of one Parse.
 type walker struct {
-	p       *Parser
-	msg     *Message
-	parts   int
-	warned  map[string]bool
-	text    []string
-	html    string
-	hasHTML bool
+	p      *Parser
+	msg    *Message
+	parts  int
+	warned map[string]bool
+	// bodies are the message's body parts in order: a text or HTML part, or one
+	// multipart/alternative (its text and its HTML versions of the same content).
+	bodies []body
+	// alt is the index in bodies of the multipart/alternative being read, -1 outside.
+	alt int
+}
+
+// body is one body of a message: plain text, HTML, or both versions of one content.
+type body struct {
+	text, html       string
+	hasText, hasHTML bool
 }
 
 func (w *walker) warn(format string, args ...any) {
@@ -103,7 +113,11 @@ func (w *walker) warn(format string, args ...any) {
 // Warnings.
 func (p *Parser) Parse(raw []byte) *Message {
 	m := &Message{}
-	w := &walker{p: p, msg: m, warned: map[string]bool{}}
+	w := &walker{p: p, msg: m, warned: map[string]bool{}, alt: -1}
+	if fixed, n, first := repairHeader(raw); n > 0 {
+		w.warn("%d malformed header line(s) skipped, the first %q", n, firstLine(first, 60))
+		raw = fixed
+	}
 	var body io.Reader = bytes.NewReader(raw)
 	if long := longestLine(raw); long > p.lim.MaxLineLength {
 		w.warn("line of %d bytes cut at %d", long, p.lim.MaxLineLength)
@@ -124,9 +138,9 @@ func (p *Parser) Parse(raw []byte) *Message {
 	w.headers(h)
 	if err != nil {
 		// The rest is read as plain text: better something than nothing.
-		w.leaf(textproto.Header{}, br, false, "")
+		w.leaf(textproto.Header{}, br, "")
 	} else {
-		w.entity(h, br, 0, false)
+		w.entity(h, br, 0)
 	}
 	w.finish()
 	return m
@@ -174,7 +188,7 @@ func (w *walker) headers(h textproto.Header) {
 }
 
 // entity walks one MIME entity whose header is h and raw body r.
-func (w *walker) entity(h textproto.Header, r io.Reader, depth int, inAlternative bool) {
+func (w *walker) entity(h textproto.Header, r io.Reader, depth int) {
 	w.parts++
 	if w.parts > w.p.lim.MaxParts {
 		w.warn("more than %d MIME parts; the rest is ignored", w.p.lim.MaxParts)
@@ -186,7 +200,7 @@ func (w *walker) entity(h textproto.Header, r io.Reader, depth int, inAlternativ
 		boundary := params["boundary"]
 		if boundary == "" {
 			w.warn("multipart without boundary read as text")
-			w.leaf(h, r, inAlternative, "text/plain")
+			w.leaf(h, r, "text/plain")
 			return
 		}
 		if depth+1 > w.p.lim.MaxDepth {
@@ -195,16 +209,31 @@ func (w *walker) entity(h textproto.Header, r io.Reader, depth int, inAlternativ
 		}
 		w.multipart(mt, boundary, r, depth+1)
 	default:
-		w.leaf(h, r, inAlternative, "")
+		w.leaf(h, r, "")
 	}
 }
 
 // multipart walks the parts of a multipart entity.
 func (w *walker) multipart(mt, boundary string, r io.Reader, depth int) {
-	mr := textproto.NewMultipartReader(r, boundary)
+	if mt == "multipart/alternative" && w.alt < 0 {
+		// One body, in several versions; an alternative nested in it is part of it.
+		w.bodies = append(w.bodies, body{})
+		w.alt = len(w.bodies) - 1
+		defer func() { w.alt = -1 }()
+	}
+	// What is read before the first part is kept, so that a boundary found nowhere
+	// (mislabelled) leaves the body readable as text rather than empty.
+	head := &prefix{max: int(min(w.p.lim.MaxPartBytes, math.MaxInt32))}
+	mr := textproto.NewMultipartReader(io.TeeReader(r, head), boundary)
 	var report reportParts
 	for i := 0; ; i++ {
 		part, err := mr.NextPart()
+		if i == 0 && err != nil && !bytes.Contains(head.buf.Bytes(), []byte("--"+boundary)) {
+			w.warn("multipart boundary %q not found: the body is read as text", firstLine(boundary, 70))
+			w.leaf(textproto.Header{}, io.MultiReader(bytes.NewReader(head.buf.Bytes()), r), "text/plain")
+			return
+		}
+		head.stop()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -222,7 +251,7 @@ func (w *walker) multipart(mt, boundary string, r io.Reader, depth int) {
 				continue
 			}
 		}
-		w.entity(part.Header, part, depth, mt == "multipart/alternative")
+		w.entity(part.Header, part, depth)
 		if w.parts > w.p.lim.MaxParts {
 			break
 		}
@@ -233,7 +262,7 @@ func (w *walker) multipart(mt, boundary string, r io.Reader, depth int) {
 }
 
 // leaf handles a non-multipart entity; asType, if set, overrides its media type.
-func (w *walker) leaf(h textproto.Header, r io.Reader, inAlternative bool, asType string) {
+func (w *walker) leaf(h textproto.Header, r io.Reader, asType string) {
 	mt, params := w.contentType(h)
 	if asType != "" {
 		mt = asType
@@ -248,21 +277,19 @@ func (w *walker) leaf(h textproto.Header, r io.Reader, inAlternative bool, asTyp
 		if truncated {
 			w.warn("text part cut at %d bytes", w.p.lim.MaxPartBytes)
 		}
-		if mt == "text/plain" {
-			if inAlternative && len(w.text) > 0 {
-				return
-			}
-			w.text = append(w.text, text)
-			return
+		b := &body{}
+		if w.alt >= 0 {
+			b = &w.bodies[w.alt]
 		}
-		if w.hasHTML {
-			if !inAlternative {
-				w.warn("additional HTML part kept as attachment")
-				w.attach(h, mt, "part.html", []byte(text), false)
-			}
-			return
+		switch {
+		case mt == "text/plain" && !b.hasText: // an alternative's first text version
+			b.text, b.hasText = text, true
+		case mt == "text/html": // an alternative's last HTML version is its richest
+			b.html, b.hasHTML = text, true
 		}
-		w.html, w.hasHTML = text, true
+		if w.alt < 0 {
+			w.bodies = append(w.bodies, *b)
+		}
 		return
 	}
 	if truncated {
@@ -304,20 +331,37 @@ func (w *walker) contentType(h textproto.Header) (string, map[string]string) {
 	return mt, params
 }
 
-// finish assembles the bodies once the tree is walked.
+// finish assembles the bodies once the tree is walked: the text of every body, in
+// order (an HTML-only body's as text), and, when any body has HTML, the HTML of every
+// body (a text-only body's escaped).
 func (w *walker) finish() {
 	m := w.msg
-	text := strings.Join(w.text, "\n\n")
-	if w.hasHTML {
-		folded := foldHTMLQuote(w.html)
-		m.HTML = strings.TrimSpace(w.p.policy.Sanitize(folded))
-		if strings.TrimSpace(text) == "" {
-			text = htmlToText(w.html)
+	var texts, htmls []string
+	anyHTML := slices.ContainsFunc(w.bodies, func(b body) bool { return b.hasHTML })
+	for _, b := range w.bodies {
+		t := b.text
+		if !b.hasText && b.hasHTML {
+			t = htmlToText(b.html)
 		}
+		if strings.TrimSpace(t) != "" {
+			texts = append(texts, t)
+		}
+		switch {
+		case !anyHTML:
+		case b.hasHTML:
+			htmls = append(htmls, b.html)
+		case strings.TrimSpace(b.text) != "":
+			htmls = append(htmls, "<div>"+strings.ReplaceAll(html.EscapeString(b.text), "\n", "<br>")+"</div>")
+		}
+	}
+	text := strings.Join(texts, "\n\n")
+	if anyHTML {
+		folded := foldHTMLQuote(strings.Join(htmls, "\n<hr>\n"))
+		m.HTML = strings.TrimSpace(w.p.policy.Sanitize(folded))
 	}
 	text = normalizeNewlines(text)
 	m.Text, m.Quoted = splitQuote(text)
-	if m.Quoted != "" && !w.hasHTML {
+	if m.Quoted != "" && !anyHTML {
 		m.HTML = quotedHTML(m.Text, m.Quoted)
 	}
 	if m.Report != nil {
@@ -361,4 +405,99 @@ func firstLine(s string, max int) string {
 		s = s[:max]
 	}
 	return strings.ToValidUTF8(s, "?")
+}
+
+// prefix keeps the first bytes written to it, at most max, until stop.
+type prefix struct {
+	buf     bytes.Buffer
+	max     int
+	stopped bool
+}
+
+func (p *prefix) Write(b []byte) (int, error) {
+	if !p.stopped {
+		if room := p.max - p.buf.Len(); room > 0 {
+			p.buf.Write(b[:min(len(b), room)])
+		}
+	}
+	return len(b), nil
+}
+
+// stop keeps nothing more and lets go of what was kept.
+func (p *prefix) stop() {
+	if !p.stopped {
+		p.stopped = true
+		p.buf = bytes.Buffer{}
+	}
+}
+
+// repairHeader removes from raw's header block the lines that are neither a field
+// ("Key: value") nor a field's continuation, such as an mbox "From " line or a
+// "X-Mailer MyMailer" without its colon, so that one bad line no longer turns every
+// field after it into body text (and loses the sender, the threading, the MIME
+// structure). A bad line after which no field follows starts the body instead: a
+// blank line is put before it. It returns raw unchanged, n 0, when there is none.
+func repairHeader(raw []byte) (fixed []byte, n int, first string) {
+	type line struct{ start, end int }
+	var lines []line
+	var bad []int // indexes in lines
+	lastField := -1
+	for off := 0; off < len(raw); {
+		e := len(raw)
+		if i := bytes.IndexByte(raw[off:], '\n'); i >= 0 {
+			e = off + i + 1
+		}
+		text := bytes.TrimRight(raw[off:e], "\r\n")
+		if len(text) == 0 {
+			break // the end of the header block
+		}
+		switch {
+		case text[0] == ' ' || text[0] == '\t':
+		case isFieldLine(text):
+			lastField = len(lines)
+		default:
+			bad = append(bad, len(lines))
+		}
+		lines = append(lines, line{off, e})
+		off = e
+	}
+	if len(bad) == 0 {
+		return raw, 0, ""
+	}
+	out := make([]byte, 0, len(raw)+2)
+	next := 0 // the first byte of raw not yet handled
+	for _, i := range bad {
+		l := lines[i]
+		if i > lastField {
+			// No field after it: the body starts here, without its blank line.
+			out = append(out, raw[next:l.start]...)
+			out = append(out, "\r\n"...)
+			next = l.start
+			break
+		}
+		if n == 0 {
+			first = string(bytes.TrimRight(raw[l.start:l.end], "\r\n"))
+		}
+		out = append(out, raw[next:l.start]...)
+		next = l.end
+		n++
+	}
+	if n == 0 {
+		return raw, 0, "" // only a body without its blank line: read as before
+	}
+	return append(out, raw[next:]...), n, first
+}
+
+// isFieldLine reports whether line begins with a field name and its colon.
+func isFieldLine(line []byte) bool {
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return false
+	}
+	for _, c := range line[:colon] {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }

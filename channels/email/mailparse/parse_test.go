@@ -1,12 +1,15 @@
 package mailparse
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	xhtml "golang.org/x/net/html"
 )
 
 func TestParseIDs(t *testing.T) {
@@ -121,14 +124,11 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("%s is not valid UTF-8: %q", name, s)
 			}
 		}
-		if strings.ContainsAny(m.Subject, "\r\n") || strings.ContainsAny(m.MessageID, "\r\n ") {
+		if strings.ContainsAny(m.Subject, "\r\n") || strings.ContainsAny(m.MessageID, "\r\n ") || strings.ContainsAny(m.From.Addr, "\r\n\x00<>") {
 			t.Fatalf("header field with a line break: %q %q", m.Subject, m.MessageID)
 		}
-		low := strings.ToLower(m.HTML)
-		for _, b := range []string{"<script", "javascript:", "onerror=", "onload="} {
-			if strings.Contains(low, b) {
-				t.Fatalf("HTML contains %q: %q", b, m.HTML)
-			}
+		if bad := unsafeHTML(m.HTML); bad != "" {
+			t.Fatalf("HTML has %s: %q", bad, m.HTML)
 		}
 		if len(m.Attachments) > 20 || len(m.Warnings) > 50 {
 			t.Fatalf("%d attachments, %d warnings: over the limits", len(m.Attachments), len(m.Warnings))
@@ -139,4 +139,60 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAttachmentAtTheCap: base64 parts of 76-character lines (each with its CRLF) are
+// kept up to the part cap and dropped, with a warning, above it; parts just under it
+// were once dropped, the reading bound ignoring the line breaks.
+func TestAttachmentAtTheCap(t *testing.T) {
+	const max = 100000
+	p := New(Limits{MaxPartBytes: max})
+	for _, tt := range []struct {
+		size int
+		kept bool
+	}{{97000, true}, {99000, true}, {max, true}, {max + 1, false}, {max + 5000, false}} {
+		data := []byte(strings.Repeat("%PDF", tt.size/4+1)[:tt.size])
+		enc := base64.StdEncoding.EncodeToString(data)
+		var lines []string
+		for len(enc) > 76 {
+			lines, enc = append(lines, enc[:76]), enc[76:]
+		}
+		lines = append(lines, enc)
+		raw := "From: a@example.fr\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nVoici.\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"doc.pdf\"\r\n" +
+			"Content-Transfer-Encoding: base64\r\n\r\n" + strings.Join(lines, "\r\n") + "\r\n--b--\r\n"
+		m := p.Parse([]byte(raw))
+		kept := len(m.Attachments) == 1 && len(m.Attachments[0].Data) == tt.size
+		if kept != tt.kept {
+			t.Errorf("attachment of %d bytes (cap %d): kept %v, want %v; warnings %q", tt.size, max, kept, tt.kept, m.Warnings)
+		}
+		if !tt.kept && !slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.Contains(w, "dropped") }) {
+			t.Errorf("attachment of %d bytes dropped without a warning: %q", tt.size, m.Warnings)
+		}
+	}
+}
+
+// unsafeHTML names what in s a browser would run: a script, style or frame element,
+// an event handler attribute, a javascript: URL; "" when there is none. Text that only
+// reads like code ("onerror=" in a sentence) is not.
+func unsafeHTML(s string) string {
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return ""
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			tok := z.Token()
+			switch tok.Data {
+			case "script", "style", "iframe", "object", "embed", "frame", "svg", "math":
+				return "a <" + tok.Data + "> element"
+			}
+			for _, a := range tok.Attr {
+				v := strings.ToLower(strings.TrimSpace(a.Val))
+				if strings.HasPrefix(strings.ToLower(a.Key), "on") || strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "vbscript:") {
+					return "attribute " + a.Key + "=" + a.Val
+				}
+			}
+		}
+	}
 }
