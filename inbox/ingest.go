@@ -75,6 +75,9 @@ func (s *Service) Ingest(ctx context.Context, env channels.Envelope) (res Ingest
 	if dateWarning != "" {
 		msg.Warnings = append(msg.Warnings, dateWarning)
 	}
+	if len(env.Subject) > len(msg.Subject) && len(msg.Subject) >= 990 {
+		msg.Warnings = append(msg.Warnings, fmt.Sprintf("subject cut at %d bytes", len(msg.Subject)))
+	}
 	msg.Text, msg.Warnings = s.capText(env.Text, msg.Warnings)
 	if len(msg.HTML) > 4*s.cfg.MaxTextBytes {
 		msg.HTML = ""

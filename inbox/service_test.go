@@ -619,3 +619,13 @@ func TestIngestDropsControls(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestLongSubject: a subject over 998 bytes is cut, and the message says so.
+func TestIngestLongSubject(t *testing.T) {
+	f := newFixture(t, inbox.Config{})
+	r := f.ingest(t, email("a@b.fr", "<long-subject@x>", strings.Repeat("é", 1000), "Texte"))
+	m, err := f.store.Message(context.Background(), r.MessageID)
+	if err != nil || len(m.Subject) > 998 || !slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.HasPrefix(w, "subject cut at ") }) {
+		t.Fatalf("subject of %d bytes, warnings %q (%v); want at most 998 bytes and a warning", len(m.Subject), m.Warnings, err)
+	}
+}
