@@ -532,6 +532,13 @@ type Outgoing struct {
 	Author User
 }
 
+// MaxReplyFiles and MaxReplyFileBytes are how many files, and how many bytes in all,
+// one reply or note may carry.
+func (s *Service) MaxReplyFiles() int { return s.cfg.MaxAttachments }
+
+// MaxReplyFileBytes is how many bytes of files one reply or note may carry in all.
+func (s *Service) MaxReplyFileBytes() int64 { return s.cfg.MaxAttachmentBytes }
+
 // OutgoingMessage returns message id with its delivery context, for the outbound worker
 // (no permission check: the worker acts for the hub).
 func (s *Service) OutgoingMessage(ctx context.Context, id int64) (Outgoing, error) {

@@ -11,6 +11,13 @@ type meResponse struct {
 	Teams []inbox.Team `json:"teams"`
 	// Users lists colleagues (id, name, role, teams) for assignment menus.
 	Users []colleague `json:"users"`
+	// Limits are what a reply may carry, so the page checks files before sending them.
+	Limits replyLimits `json:"limits"`
+}
+
+type replyLimits struct {
+	MaxFiles     int   `json:"max_files"`
+	MaxFileBytes int64 `json:"max_file_bytes"` // all the files of one reply together
 }
 
 type colleague struct {
@@ -32,7 +39,9 @@ func (s *Server) meShow(w http.ResponseWriter, r *http.Request, u inbox.User) er
 	if err != nil {
 		return err
 	}
-	resp := meResponse{User: u, Teams: teams, Users: []colleague{}}
+	resp := meResponse{User: u, Teams: teams, Users: []colleague{}, Limits: replyLimits{MaxFiles: s.inbox.MaxReplyFiles(),
+		// The request carries the text and the form's framing too: leave them room.
+		MaxFileBytes: min(s.inbox.MaxReplyFileBytes(), s.cfg.MaxUploadBytes-64<<10)}}
 	for _, o := range users {
 		if o.Disabled {
 			continue

@@ -133,6 +133,8 @@ type Accounts interface {
 	CreateUser(ctx context.Context, in inbox.NewUser) (inbox.User, error)
 	UpdateUser(ctx context.Context, id int64, p inbox.UserPatch) (inbox.User, error)
 	CreateTeam(ctx context.Context, slug, name string) (inbox.Team, error)
+	MaxReplyFiles() int
+	MaxReplyFileBytes() int64
 }
 
 // Check is a named readiness probe (the store, Redis).

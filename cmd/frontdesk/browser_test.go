@@ -154,6 +154,10 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	tab.Run("search common words only", chromedp.Navigate(base+"/search?q=le"))
 	tab.WaitFor("nothing found, the word named before the advice", `document.getElementById("summary").textContent ===
 		"Aucun résultat. Mots trop courants, non cherchés : «\u00a0le\u00a0». Vérifiez l'orthographe, essayez un autre mot ou retirez un filtre."`, nil, 10*time.Second)
+	// A web visitor without a name is named as in the inbox, by their visitor id, never "#9".
+	tab.Run("search the nameless visitor's message", chromedp.Navigate(base+"/search?q=trousseau"))
+	tab.WaitFor("the visitor named by their id", `document.querySelectorAll("#hits .hit").length > 0 &&
+		Array.from(document.querySelectorAll("#hits .hit h3")).every(h => h.textContent.startsWith("visitor-b21e07 — "))`, nil, 10*time.Second)
 	tab.Run("back to the word", chromedp.Navigate(base+"/search?q=passeport"))
 	tab.WaitFor("the hits and the export", `document.querySelectorAll("#hits .hit").length > 0 && !document.getElementById("export").parentElement.hidden`, nil, 10*time.Second)
 	// A hit opens its conversation at the message found: in view, marked, focused.
@@ -177,13 +181,37 @@ func TestBrowserAgentAppAccessibility(t *testing.T) {
 	if err := os.WriteFile(form, []byte("Ancien passeport\nPhoto d'identité\nJustificatif de domicile\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tab.Run("attach a file", chromedp.SetUploadFiles(chromedp.CSS("#reply-files"), []string{form}))
-	tab.WaitFor("the file listed", `document.querySelector(".composer .chosen li") !== null && document.querySelector(".composer .chosen li").textContent.startsWith("liste-des-pieces.txt")`, nil, 5*time.Second)
+	other := filepath.Join(t.TempDir(), "brouillon.txt")
+	if err := os.WriteFile(other, []byte("à ne pas envoyer\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A file heavier than a reply may carry (25 MiB in all) is refused on choosing, and
+	// said, rather than sent in full and refused after.
+	heavy := filepath.Join(t.TempDir(), "scan-lourd.pdf")
+	if err := os.WriteFile(heavy, make([]byte, 26<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tab.Run("choose a file too heavy", chromedp.SetUploadFiles(chromedp.CSS("#reply-files"), []string{heavy}))
+	tab.WaitFor("refused at once, and said", `document.querySelectorAll(".composer .chosen li").length === 0 &&
+		document.getElementById("status").textContent.startsWith("scan-lourd.pdf n'est pas ajouté : les fichiers d'une réponse pèsent au plus")`, nil, 5*time.Second)
+	tab.Run("attach two files", chromedp.SetUploadFiles(chromedp.CSS("#reply-files"), []string{other, form}))
+	tab.WaitFor("both listed, each with its remove button", `document.querySelectorAll(".composer .chosen li").length === 2 &&
+		document.querySelector('.composer .chosen button[aria-label="Retirer brouillon.txt"]') !== null`, nil, 5*time.Second)
+	tab.Run("remove the draft", chromedp.Click(chromedp.CSS(`.composer .chosen button[aria-label="Retirer brouillon.txt"]`)))
+	tab.WaitFor("the file listed, the focus on its remove button", `document.querySelectorAll(".composer .chosen li").length === 1 &&
+		document.querySelector(".composer .chosen li").textContent.startsWith("liste-des-pieces.txt") &&
+		document.activeElement.getAttribute("aria-label") === "Retirer liste-des-pieces.txt"`, nil, 5*time.Second)
+	tab.Run("note the busy form", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = document.querySelector(".composer"), b = f.querySelector("button[type=submit]");
+		window.__busy = [];
+		new MutationObserver(() => { if (f.getAttribute("aria-busy") === "true") window.__busy.push(b.disabled + " " + b.textContent); })
+			.observe(f, { attributes: true, attributeFilter: ["aria-busy"] }); })()`))
 	tab.Run("send it", chromedp.SendKeys(chromedp.CSS("#reply"), "Voici la liste des pièces."), chromedp.Click(chromedp.CSS(".composer button[type=submit]")))
 	tab.WaitFor("the reply with its file in the thread", `Array.from(document.querySelectorAll("#thread article.msg.out")).some(a =>
 		a.textContent.includes("Voici la liste des pièces.") && a.querySelector('a[href^="/api/v1/attachments/"]') !== null &&
 		a.querySelector('a[href^="/api/v1/attachments/"]').textContent.includes("liste-des-pieces.txt")) &&
 		document.querySelector(".composer .chosen li") === null`, nil, 10*time.Second)
+	tab.WaitFor("the form was busy while sending", `window.__busy.length === 1 && window.__busy[0] === "true Envoi…"`, nil, time.Second)
 	tab.Axe()
 	tab.Run("open the English inbox", chromedp.Navigate(base+"/inbox?lang=en"))
 	tab.WaitFor("the list drawn", `document.querySelectorAll("#conversations li button").length >= 5 && document.documentElement.lang === "en"`, nil, 10*time.Second)
@@ -350,4 +378,52 @@ func TestBrowserFocusAfterActions(t *testing.T) {
 	tab.Run("open the English inbox", chromedp.Navigate(base+"/inbox?lang=en#all"))
 	tab.WaitFor("English units", `document.querySelectorAll("#conversations .meta").length > 0 &&
 		!Array.from(document.querySelectorAll("#conversations .meta")).some(m => / j$| : /.test(m.textContent))`, nil, 10*time.Second)
+}
+
+// TestBrowserLayoutFits: the inbox fits its window, French top bar on two lines or not
+// (no page scroll, the top bar in view with a conversation open, each column scrolling
+// on its own), and on a 390 px phone no page scrolls sideways.
+func TestBrowserLayoutFits(t *testing.T) {
+	base := startDemoHub(t)
+	tab := webtest.NewBrowser(t).Tab(t)
+	agentLogin(t, tab, base, "admin@demo.frontdesk.test")
+	for _, lang := range []string{"fr", "en"} {
+		for _, size := range [][2]int64{{1280, 800}, {1024, 768}} {
+			what := fmt.Sprintf("%s %dx%d", lang, size[0], size[1])
+			tab.Run(what+": open the inbox", chromedp.EmulateViewport(size[0], size[1]), chromedp.Navigate(base+"/inbox?lang="+lang+"#all"))
+			tab.WaitFor(what+": the list drawn", `document.querySelectorAll("#conversations li button").length >= 2`, nil, 10*time.Second)
+			tab.Run(what+": open a conversation", chromedp.Evaluate[chromedp.Void](`document.querySelector("#conversations li button").click()`))
+			tab.WaitFor(what+": the thread and side panel", `document.querySelector("#thread .items") !== null && document.getElementById("f-priority") !== null`, nil, 10*time.Second)
+			got := webtest.Eval(tab, what+": measure", chromedp.Evaluate[string](`(() => {
+				const s = document.scrollingElement, cols = document.querySelector(".columns").getBoundingClientRect();
+				const own = Array.from(document.querySelectorAll(".list, .thread .items, .side")).every(c => getComputedStyle(c).overflowY === "auto" &&
+					c.getBoundingClientRect().bottom <= innerHeight + 1);
+				return JSON.stringify({ pageFits: s.scrollHeight <= innerHeight && s.scrollWidth <= innerWidth && scrollY === 0,
+					topbarInView: document.querySelector(".topbar").getBoundingClientRect().top >= 0, columnsToBottom: Math.abs(cols.bottom - innerHeight) <= 1,
+					columnsScroll: own });
+			})()`))
+			if want := `{"pageFits":true,"topbarInView":true,"columnsToBottom":true,"columnsScroll":true}`; got != want {
+				sizes := webtest.Eval(tab, what+": sizes", chromedp.Evaluate[string](
+					`[document.scrollingElement.scrollWidth, document.scrollingElement.scrollHeight, innerWidth, innerHeight, scrollY].join(" ")`))
+				tab.Fail("%s: inbox layout %s (page scroll width, height, window width, height, scrollY: %s), want %s", what, got, sizes, want)
+			}
+		}
+	}
+	tab.Run("a phone's window", chromedp.EmulateViewport(390, 844))
+	for _, lang := range []string{"fr", "en"} {
+		for _, page := range []struct{ path, ready string }{
+			{"/inbox?lang=" + lang + "#all", `document.querySelectorAll("#conversations li button").length >= 2`},
+			{"/search?lang=" + lang + "&q=passeport", `document.querySelectorAll("#hits .hit").length > 0`},
+			{"/messages?lang=" + lang + "#all", `document.querySelectorAll("#pm-recipient option").length > 1`},
+			{"/admin?lang=" + lang, `document.querySelector("#users tbody tr") !== null`},
+		} {
+			tab.Run("open "+page.path, chromedp.Navigate(base+page.path))
+			tab.WaitFor(page.path+" drawn", page.ready, nil, 10*time.Second)
+			w := webtest.Eval(tab, page.path+": measure", chromedp.Evaluate[string](`document.scrollingElement.scrollWidth + "/" + innerWidth`))
+			if fits := webtest.Eval(tab, page.path+": fits", chromedp.Evaluate[bool](`document.scrollingElement.scrollWidth <= innerWidth`)); !fits {
+				tab.Fail("at 390x844, %s scrolls sideways: scrollWidth/innerWidth = %s", page.path, w)
+			}
+		}
+	}
+	tab.Axe()
 }

@@ -152,6 +152,24 @@
     $('#audit tbody').replaceChildren(...rows);
   }
 
-  load().catch((e) => announce(e.message));
-  loadAudit().catch((e) => announce(e.message));
+  // A table wider than the window scrolls in its box: the box is then a named region
+  // the keyboard can reach and scroll; otherwise it is no stop at all.
+  function scrollable(box) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.setAttribute('tabindex', '0');
+      box.setAttribute('role', 'region');
+      box.setAttribute('aria-labelledby', box.dataset.labelledby);
+    } else {
+      for (const a of ['tabindex', 'role', 'aria-labelledby']) box.removeAttribute(a);
+    }
+  }
+  const boxes = document.querySelectorAll('.table-scroll');
+  if ('ResizeObserver' in window) {
+    const ro = new ResizeObserver((entries) => { for (const e of entries) scrollable(e.target.closest('.table-scroll')); });
+    for (const b of boxes) { ro.observe(b); ro.observe(b.querySelector('table')); }
+  }
+  const refit = () => { for (const b of boxes) scrollable(b); };
+
+  load().then(refit, (e) => announce(e.message));
+  loadAudit().then(refit, (e) => announce(e.message));
 })();

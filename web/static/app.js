@@ -320,7 +320,9 @@
     renderPresenceLine();
   }
 
-  function composer(draft) {
+  // composer draws the reply form with draft in its box and the files already chosen
+  // (kept when the agent switches between reply and note).
+  function composer(draft, kept) {
     const area = el('textarea', { id: 'reply', 'aria-label': state.noteMode ? t('compose.note') : t('compose.reply'),
       placeholder: state.noteMode ? t('compose.notePlace') : t('compose.placeholder') });
     area.value = draft;
@@ -329,19 +331,63 @@
       onclick: () => setMode(note, true) }, label);
     // Files go with a reply or a note, except by SMS or phone, which cannot carry them.
     const canAttach = !(state.current && ['sms', 'telephony'].includes(state.current.channel));
+    // The files chosen are kept here, not in the input: each can be removed, and a
+    // second choice adds to the first.
+    const picked = canAttach && kept ? kept.slice() : [];
     const files = el('input', { type: 'file', id: 'reply-files', multiple: true, class: 'sr-only',
-      onchange: () => chosen.replaceChildren(...[...files.files].map((f) => el('li', {}, f.name + ' (' + window.FD.size(f.size) + ')'))) });
+      onchange: () => {
+        // Checked here against the server's limits (GET /api/v1/me), so that a file too
+        // many or too heavy is said at once, not after its upload.
+        const lim = state.limits || {};
+        const refused = [];
+        for (const f of files.files) {
+          if (picked.some((p) => p.name === f.name && p.size === f.size)) continue;
+          const total = picked.reduce((n, p) => n + p.size, 0) + f.size;
+          if (lim.max_files && picked.length >= lim.max_files) {
+            refused.push(t('compose.tooMany').replace('{name}', f.name).replace('{max}', lim.max_files));
+          } else if (lim.max_file_bytes && total > lim.max_file_bytes) {
+            refused.push(t('compose.tooLarge').replace('{name}', f.name).replace('{max}', window.FD.size(lim.max_file_bytes)));
+          } else {
+            picked.push(f);
+          }
+        }
+        files.value = '';
+        drawChosen();
+        if (refused.length) announce(refused.join(' '));
+      } });
     const chosen = el('ul', { class: 'chosen', 'aria-live': 'polite', 'aria-label': t('compose.files') });
+    function drawChosen(focusAt) {
+      chosen.replaceChildren(...picked.map((f, i) => el('li', {},
+        el('span', { class: 'name' }, f.name + ' (' + window.FD.size(f.size) + ')'),
+        el('button', { type: 'button', 'aria-label': t('compose.remove') + ' ' + f.name, dataset: { focus: 'remove-' + i },
+          onclick: () => {
+            picked.splice(i, 1);
+            drawChosen(i);
+            announce(t('compose.removed').replace('{name}', f.name));
+          } }, t('compose.remove')))));
+      if (focusAt !== undefined) {
+        // The next file's button, else the previous one's, else the file chooser.
+        const btns = chosen.querySelectorAll('button');
+        (btns[Math.min(focusAt, btns.length - 1)] || files).focus();
+      }
+    }
+    drawChosen();
+    // clear drops the files sent (not any chosen while they were on their way).
+    const attachments = { files: picked, clear: (sent) => {
+      for (const f of sent) { const i = picked.indexOf(f); if (i >= 0) picked.splice(i, 1); }
+      drawChosen();
+    } };
     const attach = canAttach ? el('label', { for: 'reply-files', class: 'attach button' }, t('compose.attach')) : null;
-    const form = el('form', { class: 'composer' + (state.noteMode ? ' note' : ''), onsubmit: (ev) => { ev.preventDefault(); submitReply(area, sendBtn, files); } },
+    const form = el('form', { class: 'composer' + (state.noteMode ? ' note' : ''), onsubmit: (ev) => { ev.preventDefault(); submitReply(area, sendBtn, attachments); } },
       el('div', { class: 'tabs', role: 'group', 'aria-label': t('compose.reply') }, tab(false, t('compose.reply')), tab(true, t('compose.note'))),
       area,
       canAttach ? files : null, chosen,
       el('div', { class: 'actions' }, attach, el('span', { class: 'hint' }, el('kbd', {}, 'Ctrl'), ' + ', el('kbd', {}, '⏎')), sendBtn));
     area.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submitReply(area, sendBtn, files); }
+      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submitReply(area, sendBtn, attachments); }
     });
     area.addEventListener('input', typingStarted);
+    form.picked = picked; // for setMode
     return form;
   }
 
@@ -350,17 +396,27 @@
     const form = threadEl.querySelector('.composer');
     if (!form) return;
     const area = form.querySelector('textarea');
-    const fresh = composer(area.value);
+    const fresh = composer(area.value, form.picked);
     form.replaceWith(fresh);
     if (focus) fresh.querySelector('textarea').focus();
   }
 
+  // submitReply sends the reply or note with the files chosen (files.files, dropped by
+  // files.clear once sent). While it goes the form is busy and its button says so.
+  // The server's limits on files are not known to the page (neither the page nor
+  // /api/v1/me carries them): a file too large is refused by the server, whose
+  // answer is shown.
   async function submitReply(area, btn, files) {
     const text = area.value.trim();
-    const picked = files && files.files ? [...files.files] : [];
-    if ((!text && !picked.length) || !state.current) return;
+    const picked = files ? files.files.slice() : [];
+    if ((!text && !picked.length) || !state.current || btn.disabled) return;
+    const form = btn.form;
     btn.disabled = true;
     btn.textContent = t('compose.sending');
+    if (form) form.setAttribute('aria-busy', 'true');
+    if (picked.length) announce(t('compose.uploading'));
+    const removers = form ? [...form.querySelectorAll('.chosen button')] : [];
+    for (const b of removers) b.disabled = true; // the files are on their way
     let body = { text, note: state.noteMode };
     if (picked.length) {
       body = new FormData();
@@ -371,10 +427,7 @@
     try {
       const m = await api('POST', `/api/v1/conversations/${state.current.id}/messages`, body);
       area.value = '';
-      if (picked.length) {
-        files.value = '';
-        files.dispatchEvent(new Event('change'));
-      }
+      if (picked.length) files.clear(picked);
       typingStopped();
       appendMessage(m);
       announce(t('compose.sent'));
@@ -383,6 +436,8 @@
     } finally {
       btn.disabled = false;
       btn.textContent = t('compose.send');
+      if (form) form.removeAttribute('aria-busy');
+      for (const b of removers) b.disabled = false;
       // Back to the reply box, the one on the page should the composer have been redrawn.
       (document.getElementById('reply') || area).focus();
     }
@@ -749,6 +804,7 @@
     try {
       const info = await api('GET', '/api/v1/me');
       state.users = info.users;
+      state.limits = info.limits;
       state.teams = info.teams;
     } catch (e) { announce(t('error.generic')); }
     openFromHash(true);
