@@ -51,6 +51,21 @@
 // # Loops
 //
 // Automatic acknowledgements (auto_ack) go only to new conversations from people,
-// at most one per sender per auto_ack.per_sender and loop_guard's count per window,
-// marked Auto-Submitted: auto-replied. The rate limits live in memory.
+// at most one per sender per auto_ack.per_sender, marked Auto-Submitted: auto-replied.
+// Every automatic message, whoever queued it (an acknowledgement, a routing rule's
+// auto_reply), counts against loop_guard's max_auto_replies_per_sender per window and
+// address: an acknowledgement when Receive queues it, anything else when the Sender
+// delivers it. Over the budget the Sender does not send it and returns a permanent
+// ErrAutoReplySuppressed, so the outbound worker marks it failed with that reason
+// instead of retrying; agents' replies are never limited. Mail recognised as
+// automatic is never answered automatically (Receive for acknowledgements, the router
+// for rules). The rate limits live in memory.
+//
+// # Senders
+//
+// A message whose From cannot be read takes its sender from Sender, Reply-To, the
+// SMTP envelope sender or Return-Path, in that order, with a warning; with none of
+// them it is kept under the placeholder unknown-sender@<domain>.invalid (RFC 2606: it
+// can never be a real address, and the Sender refuses it), warning "no readable
+// sender", rather than refused and lost.
 package email

@@ -2,11 +2,14 @@ package email
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/frontdeskhq/frontdesk/inbox"
 )
 
 func TestIMAPBackfillIdleReconnectAndResync(t *testing.T) {
@@ -166,4 +169,65 @@ func TestIMAPBadPasswordKeepsTrying(t *testing.T) {
 		st, _ := c.MailboxStates(context.Background())
 		return !st[0].Connected && strings.Contains(st[0].LastError, "login")
 	})
+}
+
+// TestIMAPMessageWithoutReadableSender: a message whose From cannot be read is stored
+// under the next readable sender (Sender, Reply-To, Return-Path) or, with none, under a
+// placeholder in the .invalid domain with a warning; never refused, never skipped, and
+// never answered automatically.
+func TestIMAPMessageWithoutReadableSender(t *testing.T) {
+	f := startIMAP(t, nil)
+	h := newHub(t)
+	tests := []struct {
+		id, from string
+		headers  []string
+		warning  string
+	}{
+		{"sender", "secretariat@example.fr", []string{"From: Marie", "Sender: Secretariat@Example.fr"}, "From"}, // mailparse itself may fall back to Sender
+		{"replyto", "paul@example.fr", []string{"From: <<broken", "Reply-To: Paul <paul@example.fr>"}, "Reply-To header used"},
+		{"returnpath", "jean.martin@example.fr", []string{"Return-Path: <Jean.Martin@Example.fr>"}, "Return-Path header used"},
+		{"nobody", "unknown-sender@mairie.example.invalid", []string{"From: undisclosed", "Return-Path: <>"}, "no readable sender"},
+		{"nothing", "unknown-sender@mairie.example.invalid", nil, "no readable sender"},
+	}
+	for _, tt := range tests {
+		f.addRaw(t, "INBOX", rawMail(append(tt.headers, "To: accueil@mairie.example", "Subject: Sans expéditeur "+tt.id,
+			"Message-ID: <"+tt.id+"@example.fr>"), "Bonjour"), time.Now())
+	}
+	f.add(t, "INBOX", "after", time.Now())
+	cfg := baseConfig()
+	cfg.SMTPOut.Host = "smtp.mairie.example"
+	cfg.AutoAck.Enabled = true
+	cfg.Mailboxes = []MailboxConfig{f.mailboxConfig("accueil")}
+	c := newTestChannel(t, cfg, h.svc)
+	runPoller(t, c)
+
+	eventually(t, 10*time.Second, "every message stored", func() bool { return len(h.externalIDs(t)) == len(tests)+1 })
+	byID := map[string]int64{}
+	for _, conv := range h.all(t) {
+		d := h.conversation(t, conv.ID)
+		byID[d.Messages[0].ExternalID] = conv.ID
+	}
+	for _, tt := range tests {
+		conv, ok := byID[msgID(tt.id)]
+		if !ok {
+			t.Errorf("%s: not stored", tt.id)
+			continue
+		}
+		d := h.conversation(t, conv)
+		if len(d.Contact.Identities) == 0 || d.Contact.Identities[0].Value != tt.from {
+			t.Errorf("%s: contact %+v; want identity %s", tt.id, d.Contact.Identities, tt.from)
+		}
+		in := d.Messages[0]
+		if !slices.ContainsFunc(in.Warnings, func(w string) bool { return strings.Contains(w, tt.warning) }) {
+			t.Errorf("%s: warnings %q; want one saying %q", tt.id, in.Warnings, tt.warning)
+		}
+		acked := slices.ContainsFunc(d.Messages, func(m inbox.Message) bool { return m.Kind == inbox.KindOut })
+		if placeholder := strings.HasSuffix(tt.from, ".invalid"); acked == placeholder {
+			t.Errorf("%s: acknowledgement queued %v; want one only for a real address", tt.id, acked)
+		}
+	}
+	cp, _ := h.svc.MailboxCheckpoint(context.Background(), "accueil")
+	if cp.LastUID != uint32(len(tests)+1) {
+		t.Fatalf("checkpoint %+v; want it past every message (UID %d)", cp, len(tests)+1)
+	}
 }

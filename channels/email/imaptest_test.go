@@ -180,6 +180,14 @@ func (f *imapFixture) add(t testing.TB, folder, id string, at time.Time, flags .
 	}
 }
 
+// addRaw appends raw to folder.
+func (f *imapFixture) addRaw(t testing.TB, folder string, raw []byte, at time.Time) {
+	t.Helper()
+	if _, err := f.user.Append(folder, literal{bytes.NewReader(raw)}, &imap.AppendOptions{Time: at}); err != nil {
+		t.Fatalf("Append(%q) = %v", raw, err)
+	}
+}
+
 // client opens a separate session, for tests that act like another mail client.
 func (f *imapFixture) client(t testing.TB) *imapclient.Client {
 	t.Helper()

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"slices"
 	"strings"
 	"sync"
@@ -190,7 +191,7 @@ func (c *Channel) Receive(ctx context.Context, raw []byte, d Delivery) (Outcome,
 	if d.Team != "" {
 		c.setTeam(ctx, res.ConversationID, d.Team)
 	}
-	if c.cfg.AutoAck.Enabled && !env.AutoSubmitted && c.guard.allowAck(env.From.Value) {
+	if c.cfg.AutoAck.Enabled && !env.AutoSubmitted && !isReserved(env.From.Value) && c.guard.allowAck(env.From.Value) {
 		text := ackText(c.cfg.AutoAck.Language, msg.Subject+"\n"+msg.Text)
 		if _, err := c.in.AutoReply(ctx, res.ConversationID, text); err != nil {
 			c.log.Warn("acknowledgement not queued", "conversation_id", res.ConversationID, "err", err)
@@ -256,11 +257,8 @@ func (c *Channel) envelope(msg *mailparse.Message, raw []byte, d Delivery) chann
 	if env.ExternalID == "" {
 		env.ExternalID = syntheticID(raw)
 	}
-	if env.From.Value == "" || !strings.Contains(env.From.Value, "@") {
-		if a := strings.Trim(d.EnvelopeFrom, "<>"); strings.Contains(a, "@") {
-			env.From = channels.Identity{Kind: channels.KindEmail, Value: strings.ToLower(a)}
-			env.Warnings = append(env.Warnings, "no readable From: envelope sender used")
-		}
+	if !usableAddress(env.From.Value) {
+		env.From, env.Warnings = c.fallbackSender(msg, d, env.Warnings)
 	}
 	// References, most relevant first: In-Reply-To, then References newest first.
 	for _, id := range msg.InReplyTo {
@@ -282,6 +280,60 @@ func (c *Channel) envelope(msg *mailparse.Message, raw []byte, d Delivery) chann
 		env.Text = "(empty message)"
 	}
 	return env
+}
+
+// fallbackSender is the identity of a message without a readable From: the Sender,
+// Reply-To, SMTP envelope sender or Return-Path, the first that is an address, else a
+// placeholder (unknownSender) so that the message is kept rather than refused. It
+// returns warnings with the reason appended.
+func (c *Channel) fallbackSender(msg *mailparse.Message, d Delivery, warnings []string) (channels.Identity, []string) {
+	type candidate struct {
+		from, addr, name string
+	}
+	var cands []candidate
+	header := func(key string) {
+		for _, v := range msg.Header.Values(key) {
+			if a, err := mail.ParseAddress(v); err == nil {
+				cands = append(cands, candidate{key + " header", a.Address, ""})
+			} else if list, err := mail.ParseAddressList(v); err == nil && len(list) > 0 {
+				cands = append(cands, candidate{key + " header", list[0].Address, ""})
+			}
+		}
+	}
+	header("Sender")
+	for _, a := range msg.ReplyTo {
+		cands = append(cands, candidate{"Reply-To header", a.Addr, a.Name})
+	}
+	cands = append(cands, candidate{"envelope sender", strings.TrimSpace(strings.Trim(strings.TrimSpace(d.EnvelopeFrom), "<>")), ""})
+	header("Return-Path")
+	for _, k := range cands {
+		if usableAddress(k.addr) {
+			return channels.Identity{Kind: channels.KindEmail, Value: strings.ToLower(k.addr), Name: headerText(k.name, 200)},
+				append(warnings, "no readable From: "+k.from+" used")
+		}
+	}
+	return channels.Identity{Kind: channels.KindEmail, Value: c.unknownSender(), Name: "Unknown sender"},
+		append(warnings, "no readable sender: kept under "+c.unknownSender())
+}
+
+// unknownSender is the placeholder identity of mail without any readable sender
+// address. Its domain ends in .invalid (RFC 2606), so it can never be a real
+// correspondent's address, and the Sender never writes to it.
+func (c *Channel) unknownSender() string {
+	return unknownSenderLocal + "@" + strings.TrimSuffix(c.cfg.Domain, ".invalid") + ".invalid"
+}
+
+// unknownSenderLocal is the local part of the placeholder sender.
+const unknownSenderLocal = "unknown-sender"
+
+// usableAddress reports whether a is one bare address the inbox accepts as an email
+// identity.
+func usableAddress(a string) bool {
+	if a == "" || len(a) > 320 || !strings.Contains(a, "@") || strings.ContainsAny(a, "<>\r\n") {
+		return false
+	}
+	_, err := mail.ParseAddress(a) // as inbox.NormalizeIdentity does
+	return err == nil
 }
 
 // hint recovers a conversation from our token: in a recipient's plus address, then in

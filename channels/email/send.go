@@ -46,12 +46,29 @@ func (c *Channel) Sender() *Sender {
 	return &Sender{c: c, cfg: c.cfg.SMTPOut, log: c.log.With("part", "smtp_out")}
 }
 
+// ErrAutoReplySuppressed is the (permanent) error of an automatic message the loop
+// guard did not let through.
+var ErrAutoReplySuppressed = errors.New("email: automatic reply suppressed")
+
 // Send implements channels.Sender. 5xx answers are permanent; 4xx answers and network
 // failures are temporary.
+//
+// An automatic message (out.AutoSubmitted: an acknowledgement, a rule's automatic
+// reply) counts against loop_guard's budget for its recipient, shared with the
+// acknowledgements Receive queues; over the budget it is not sent and Send returns a
+// permanent ErrAutoReplySuppressed. Agents' replies are never limited.
 func (s *Sender) Send(ctx context.Context, out channels.Outbound) (string, error) {
 	to, err := recipient(out.To)
 	if err != nil {
 		return "", channels.Permanent(err)
+	}
+	if out.AutoSubmitted && !s.c.guard.allowAuto(to.Address, out.MessageID) {
+		// Never retried: a loop between two robots ends here whatever queued the reply.
+		s.log.Warn("automatic reply suppressed", "reason", "loop guard", "message_id", out.MessageID,
+			"conversation_id", out.ConversationID, "max_per_window", s.c.cfg.LoopGuard.MaxAutoRepliesPerSender,
+			"window", s.c.cfg.LoopGuard.Window.String())
+		return "", channels.Permanent(fmt.Errorf("%w: loop guard (%d per %s to one address)", ErrAutoReplySuppressed,
+			s.c.cfg.LoopGuard.MaxAutoRepliesPerSender, s.c.cfg.LoopGuard.Window))
 	}
 	id := s.c.tokens.MessageID(out.ConversationID, out.MessageID)
 	if out.MessageID == 0 && out.ThreadKey != "" {
@@ -87,7 +104,19 @@ func recipient(to channels.Identity) (*mail.Address, error) {
 	if err != nil || a.Address != to.Value {
 		return nil, fmt.Errorf("email: recipient address is malformed")
 	}
+	if isReserved(a.Address) {
+		return nil, fmt.Errorf("email: recipient address is a placeholder (no readable sender), not a mailbox")
+	}
 	return &mail.Address{Name: headerText(to.Name, 200), Address: a.Address}, nil
+}
+
+// isReserved reports whether addr is in the .invalid top-level domain (RFC 2606),
+// where the placeholder of mail without a readable sender lives: nothing can be
+// delivered there.
+func isReserved(addr string) bool {
+	_, domain, _ := strings.Cut(strings.ToLower(addr), "@")
+	domain = strings.TrimSuffix(domain, ".")
+	return domain == "invalid" || strings.HasSuffix(domain, ".invalid")
 }
 
 // deliver runs one SMTP transaction.

@@ -261,6 +261,7 @@ func TestSendErrorsPermanentOrTemporary(t *testing.T) {
 		{"malformed address is permanent", s, channels.Identity{Kind: channels.KindEmail, Value: "marie@example.fr\r\nRCPT TO:<x@y>"}, true, "malformed"},
 		{"two addresses are refused", s, channels.Identity{Kind: channels.KindEmail, Value: "a@x.fr, b@y.fr"}, true, "malformed"},
 		{"a phone number is not an address", s, channels.Identity{Kind: channels.KindPhone, Value: "+33612345678"}, true, "not an address"},
+		{"the no-sender placeholder is not a mailbox", s, channels.Identity{Kind: channels.KindEmail, Value: "unknown-sender@mairie.example.invalid"}, true, "placeholder"},
 	}
 	for _, tt := range tests {
 		_, err := tt.s.Send(context.Background(), channels.Outbound{MessageID: 1, ConversationID: 1, To: tt.to, Text: "x", Subject: "s"})

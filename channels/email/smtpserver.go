@@ -48,7 +48,10 @@ func (c *Channel) SMTPServer() (*SMTPServer, error) {
 	srv.MaxRecipients = cfg.MaxRecipients
 	srv.ReadTimeout = cfg.ReadTimeout
 	srv.WriteTimeout = cfg.WriteTimeout
-	srv.MaxLineLength = 2000
+	// One line, CRLF included, may be as long as limits.max_line_length allows; the
+	// parser then cuts what it must. go-smtp's own default (2,000) refused HTML
+	// generators' long lines the configuration promises to keep.
+	srv.MaxLineLength = c.parser.Limits().MaxLineLength + len("\r\n")
 	srv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -173,7 +176,8 @@ func (ss *smtpSession) Data(r io.Reader) error {
 			return se // 552 too large
 		}
 		if errors.Is(err, smtp.ErrTooLongLine) {
-			return &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "line too long"}
+			return &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2},
+				Message: fmt.Sprintf("line too long (limit %d bytes)", ss.s.c.parser.Limits().MaxLineLength)}
 		}
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "connection problem while reading the message"}
 	}
