@@ -163,12 +163,16 @@ func (t *tx) PhoneMessageByKey(ctx context.Context, authorID int64, key string) 
 }
 
 func (t *tx) CreatePhoneMessage(ctx context.Context, p *inbox.PhoneMessage) error {
+	id, err := t.newID(ctx, "phone_messages")
+	if err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `INSERT INTO phone_messages (id, author_user_id, recipient_user_id, recipient_team_id,
 		caller_name, organisation, phone, email, contact_id, conversation_id, subject, text, urgency,
 		callback_requested, callback_before, acknowledged_at, acknowledged_by, callback_done_at, callback_done_by,
 		callback_note, overdue_at, idempotency_key, created_at, updated_at)
-		VALUES (`+newPhoneMessageID+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.AuthorID, nullID(p.RecipientUserID), nullID(p.RecipientTeamID), p.CallerName, p.Organisation, p.Phone,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, p.AuthorID, nullID(p.RecipientUserID), nullID(p.RecipientTeamID), p.CallerName, p.Organisation, p.Phone,
 		p.Email, nullID(p.ContactID), nullID(p.ConversationID), p.Subject, p.Text, string(p.Urgency),
 		p.CallbackRequested, nullMicro(p.CallbackBefore), nullMicro(p.AcknowledgedAt), nullID(p.AcknowledgedBy),
 		nullMicro(p.CallbackDoneAt), nullID(p.CallbackDoneBy), p.CallbackNote, nullMicro(p.OverdueAt),
@@ -179,8 +183,11 @@ func (t *tx) CreatePhoneMessage(ctx context.Context, p *inbox.PhoneMessage) erro
 	if err != nil {
 		return fmt.Errorf("store: create phone message: %w", err)
 	}
-	p.ID, err = res.LastInsertId()
-	return err
+	if p.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	t.idTaken("phone_messages")
+	return nil
 }
 
 func (t *tx) UpdatePhoneMessage(ctx context.Context, p *inbox.PhoneMessage) error {

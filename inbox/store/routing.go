@@ -247,10 +247,14 @@ func (s *SQLite) Handoffs(ctx context.Context, q inbox.HandoffQuery) ([]inbox.Ha
 
 // CreateHandoff implements inbox.RoutingTx.
 func (t *tx) CreateHandoff(ctx context.Context, h *inbox.Handoff) error {
+	id, err := t.newID(ctx, "handoffs")
+	if err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `INSERT INTO handoffs (id, conversation_id, kind, from_user_id, from_label, to_user_id, to_team_id,
 		reason, note, status, previous_assignee_id, requested_at, expires_at, answered_at, answered_by, answer_note)
-		VALUES (`+newHandoffID+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.ConversationID, string(h.Kind), nullID(h.FromUserID), h.FromLabel, nullID(h.ToUserID), nullID(h.ToTeamID),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, h.ConversationID, string(h.Kind), nullID(h.FromUserID), h.FromLabel, nullID(h.ToUserID), nullID(h.ToTeamID),
 		h.Reason, h.Note, string(h.Status), nullID(h.PreviousAssigneeID), micro(h.RequestedAt), micro(h.ExpiresAt),
 		nullMicro(h.AnsweredAt), nullID(h.AnsweredBy), h.AnswerNote)
 	if isUnique(err) {
@@ -259,8 +263,11 @@ func (t *tx) CreateHandoff(ctx context.Context, h *inbox.Handoff) error {
 	if err != nil {
 		return fmt.Errorf("store: create handoff of %d: %w", h.ConversationID, err)
 	}
-	h.ID, err = res.LastInsertId()
-	return err
+	if h.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	t.idTaken("handoffs")
+	return nil
 }
 
 // UpdateHandoff implements inbox.RoutingTx.

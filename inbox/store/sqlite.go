@@ -130,6 +130,7 @@ type SQLite struct {
 	wstmts map[string]writerStmt
 	// cache and dataVersion belong to the writer goroutine too (see writerCache).
 	cache       *writerCache
+	floors      floorState // the writer's: see idfloor.go
 	dataVersion int64
 	lastBatch   int
 	wait        *time.Timer
@@ -464,6 +465,7 @@ func (s *SQLite) runBatch(batch []*writeReq) {
 				return
 			}
 			s.cache.reset()
+			s.floors.forget()
 			if _, rerr := s.exec(ctx, "ROLLBACK TO w"); rerr != nil {
 				s.rollback()
 				fail(fmt.Errorf("store: rollback to savepoint: %w", rerr))
@@ -518,6 +520,7 @@ func (s *SQLite) call(r *writeReq) (err error) {
 
 func (s *SQLite) rollback() {
 	s.cache.reset()
+	s.floors.forget()
 	if _, err := s.wconn.ExecContext(context.Background(), "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction") {
 		s.log.Error("rollback failed", "err", err)
 	}
@@ -566,8 +569,8 @@ func (s *SQLite) wstmt(ctx context.Context, query string) (writerStmt, error) {
 	return w, nil
 }
 
-// checkDataVersion empties the writer cache when another connection committed since
-// the last call. PRAGMA data_version changes only for commits by other connections.
+// checkDataVersion empties the writer cache, and forgets the id floors, when another
+// connection committed since the last call. PRAGMA data_version changes only for commits by other connections.
 func (s *SQLite) checkDataVersion(ctx context.Context) error {
 	w, err := s.wstmt(ctx, "PRAGMA data_version")
 	if err != nil {
@@ -579,6 +582,7 @@ func (s *SQLite) checkDataVersion(ctx context.Context) error {
 	}
 	if v != s.dataVersion {
 		s.cache.reset()
+		s.floors.forget() // another process (the CLI's erase) may have raised a floor
 		s.dataVersion = v
 	}
 	return nil

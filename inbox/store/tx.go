@@ -93,14 +93,19 @@ func (t *tx) ContactByIdentity(ctx context.Context, id inbox.Identity) (inbox.Co
 
 func (t *tx) CreateContact(ctx context.Context, c *inbox.Contact) error {
 	// execKeep: a new row changes no cached one.
+	id, err := t.newID(ctx, "contacts")
+	if err != nil {
+		return err
+	}
 	res, err := t.s.execKeep(ctx, `INSERT INTO contacts (id, name, language, accessibility, consent, vip, created_at, updated_at)
-		VALUES (`+newContactID+`, ?, ?, ?, ?, ?, ?, ?)`, c.Name, c.Language, c.Accessibility, c.Consent, c.VIP, micro(c.CreatedAt), micro(c.UpdatedAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, c.Name, c.Language, c.Accessibility, c.Consent, c.VIP, micro(c.CreatedAt), micro(c.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store: create contact: %w", err)
 	}
 	if c.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("store: create contact: %w", err)
 	}
+	t.idTaken("contacts")
 	for _, id := range c.Identities {
 		if err := t.AddIdentity(ctx, c.ID, id); err != nil {
 			return err
@@ -124,12 +129,16 @@ func (t *tx) AddIdentity(ctx context.Context, contactID int64, id inbox.Identity
 
 func (t *tx) CreateConversation(ctx context.Context, c *inbox.Conversation) error {
 	// execKeep: a new row changes no cached one; the thread now points to it.
+	id, err := t.newID(ctx, "conversations")
+	if err != nil {
+		return err
+	}
 	res, err := t.s.execKeep(ctx, `INSERT INTO conversations (id, channel, account, thread_key, contact_id, subject, status,
 		priority, category, language, tension, team_id, assignee_id, tags, snoozed_until, first_response_due,
 		next_response_due, resolution_due, first_response_at, waiting_since, last_message_at, resolved_at,
 		message_count, created_at, updated_at, sla_paused_at, sla_paused_seconds)
-		VALUES (`+newConversationID+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Channel, c.Account, c.ThreadKey, c.ContactID, c.Subject, string(c.Status), c.Priority, c.Category,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, c.Channel, c.Account, c.ThreadKey, c.ContactID, c.Subject, string(c.Status), c.Priority, c.Category,
 		c.Language, c.Tension, nullID(c.TeamID), nullID(c.AssigneeID), jsonList(c.Tags), nullMicro(c.SnoozedUntil),
 		nullMicro(c.FirstResponseDue), nullMicro(c.NextResponseDue), nullMicro(c.ResolutionDue),
 		nullMicro(c.FirstResponseAt), nullMicro(c.WaitingSince), micro(c.LastMessageAt), nullMicro(c.ResolvedAt),
@@ -140,6 +149,7 @@ func (t *tx) CreateConversation(ctx context.Context, c *inbox.Conversation) erro
 	if c.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("store: create conversation: %w", err)
 	}
+	t.idTaken("conversations")
 	// The new conversation is its thread's newest; its row is read on first use.
 	t.s.cache.dropThread(c.Channel, c.Account, c.ThreadKey)
 	return nil
@@ -174,10 +184,14 @@ func (t *tx) UpdateActivity(ctx context.Context, c *inbox.Conversation) error {
 }
 
 func (t *tx) CreateMessage(ctx context.Context, m *inbox.Message) error {
+	id, err := t.newID(ctx, "messages")
+	if err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `INSERT INTO messages (id, conversation_id, kind, channel, external_id, author_user_id,
 		contact_id, subject, text, html, delivery_status, delivery_error, auto_submitted, warnings, created_at)
-		VALUES (`+newMessageID+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, string(m.Kind), m.Channel, nullString(m.ExternalID), nullID(m.AuthorUserID),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, m.ConversationID, string(m.Kind), m.Channel, nullString(m.ExternalID), nullID(m.AuthorUserID),
 		nullID(m.ContactID), m.Subject, m.Text, m.HTML, m.DeliveryStatus, m.DeliveryError, m.AutoSubmitted,
 		jsonList(m.Warnings), micro(m.CreatedAt))
 	if isUnique(err) {
@@ -189,17 +203,23 @@ func (t *tx) CreateMessage(ctx context.Context, m *inbox.Message) error {
 	if m.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("store: create message: %w", err)
 	}
+	t.idTaken("messages")
 	for i := range m.Attachments {
 		a := &m.Attachments[i]
 		a.MessageID = m.ID
+		aid, err := t.newID(ctx, "attachments")
+		if err != nil {
+			return err
+		}
 		res, err := t.exec(ctx, `INSERT INTO attachments (id, message_id, filename, content_type, content_id, size, sha256)
-			VALUES (`+newAttachmentID+`, ?, ?, ?, ?, ?, ?)`, a.MessageID, a.Filename, a.ContentType, a.ContentID, a.Size, a.SHA256)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, aid, a.MessageID, a.Filename, a.ContentType, a.ContentID, a.Size, a.SHA256)
 		if err != nil {
 			return fmt.Errorf("store: create attachment: %w", err)
 		}
 		if a.ID, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("store: create attachment: %w", err)
 		}
+		t.idTaken("attachments")
 	}
 	return nil
 }
@@ -222,13 +242,20 @@ func (t *tx) AddEvent(ctx context.Context, e *inbox.Event) error {
 	if data == "" {
 		data = "{}"
 	}
-	res, err := t.exec(ctx, `INSERT INTO events (id, conversation_id, type, actor_user_id, data, created_at) VALUES (`+newEventID+`, ?, ?, ?, ?, ?)`,
-		e.ConversationID, e.Type, nullID(e.ActorUserID), data, micro(e.CreatedAt))
+	id, err := t.newID(ctx, "events")
+	if err != nil {
+		return err
+	}
+	res, err := t.exec(ctx, `INSERT INTO events (id, conversation_id, type, actor_user_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, e.ConversationID, e.Type, nullID(e.ActorUserID), data, micro(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store: add event: %w", err)
 	}
-	e.ID, err = res.LastInsertId()
-	return err
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	t.idTaken("events")
+	return nil
 }
 
 func (t *tx) AddOutbox(ctx context.Context, r inbox.OutboxRecord) (uint64, error) {
