@@ -204,6 +204,9 @@ func TestAuthAndRouting(t *testing.T) {
 		{"unknown token", "GET", "/api/v1/conversations", "Bearer fdk_nope", 401, "unauthorized"},
 		{"basic auth", "GET", "/api/v1/conversations", "Basic YTpi", 401, "unauthorized"},
 		{"unknown route", "GET", "/api/v1/nothing", "", 404, "not_found"},
+		// Once an HTML redirect, which an API client does not follow on a POST.
+		{"path not clean", "GET", "/api//v1/me", "", 404, "not_found"},
+		{"dot in the path", "POST", "/api/v1/./inbound", "", 404, "not_found"},
 		{"wrong method", "DELETE", "/api/v1/conversations/1", "", 405, "method_not_allowed"},
 	}
 	for _, tt := range tests {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -126,6 +127,13 @@ func jsonMuxErrors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/api/") {
 			next.ServeHTTP(w, r)
+			return
+		}
+		// The mux would answer a path not in its clean form (/api//v1/me, /api/v1/./me)
+		// with an HTML redirect, which an API client does not follow on a POST.
+		if clean := path.Clean(r.URL.Path); clean != r.URL.Path && clean+"/" != r.URL.Path {
+			writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: "not_found",
+				Message: "no such API route; did you mean " + clean + "?"}})
 			return
 		}
 		next.ServeHTTP(&muxErrorWriter{ResponseWriter: w}, r)
