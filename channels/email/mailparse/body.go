@@ -35,7 +35,10 @@ func (w *walker) decodeBody(h textproto.Header, r io.Reader) ([]byte, bool) {
 	case "", "7bit", "8bit", "binary":
 		out = raw
 	case "base64":
-		out = decodeBase64(raw)
+		var skipped int
+		if out, skipped = decodeBase64(raw); skipped > 0 {
+			w.warn("%d characters outside base64 skipped: the part may be damaged", skipped)
+		}
 	case "quoted-printable":
 		out = decodeQP(raw)
 	default:
@@ -56,8 +59,9 @@ func readMore(r io.Reader) bool {
 }
 
 // decodeBase64 decodes what it can: characters outside the alphabet are skipped and a
-// dangling last character dropped.
-func decodeBase64(raw []byte) []byte {
+// dangling last character dropped; skipped counts the skipped ones other than line
+// breaks and spaces (the content may be damaged).
+func decodeBase64(raw []byte) (data []byte, skipped int) {
 	clean := make([]byte, 0, len(raw))
 	for _, b := range raw {
 		if b == '=' {
@@ -66,6 +70,9 @@ func decodeBase64(raw []byte) []byte {
 		switch {
 		case b >= 'A' && b <= 'Z', b >= 'a' && b <= 'z', b >= '0' && b <= '9', b == '+', b == '/':
 			clean = append(clean, b)
+		case b == '\r', b == '\n', b == ' ', b == '\t':
+		default:
+			skipped++
 		}
 	}
 	if len(clean)%4 == 1 {
@@ -73,7 +80,7 @@ func decodeBase64(raw []byte) []byte {
 	}
 	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
 	n, _ := base64.RawStdEncoding.Decode(out, clean)
-	return out[:n]
+	return out[:n], skipped
 }
 
 // decodeQP decodes quoted-printable; an "=" not followed by two hex digits or a line

@@ -196,3 +196,24 @@ func unsafeHTML(s string) string {
 		}
 	}
 }
+
+// TestBase64Garbage: characters outside the base64 alphabet are skipped with a
+// warning (the part may be damaged); line breaks and spaces are not garbage.
+func TestBase64Garbage(t *testing.T) {
+	p := New(Limits{})
+	for _, tt := range []struct {
+		body string
+		warn bool
+	}{
+		{"Qm9uam91\r\nciAh\r\n", false},
+		{"Qm9u am91 ciAh", false},
+		{"Qm9u!!am91*ciAh", true},
+	} {
+		raw := "From: a@example.fr\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + tt.body
+		m := p.Parse([]byte(raw))
+		warned := slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.Contains(w, "outside base64") })
+		if m.Text != "Bonjour !" || warned != tt.warn {
+			t.Errorf("base64 %q: text %q, warnings %q; want \"Bonjour !\" and a warning %v", tt.body, m.Text, m.Warnings, tt.warn)
+		}
+	}
+}
