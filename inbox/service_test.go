@@ -629,3 +629,28 @@ func TestIngestLongSubject(t *testing.T) {
 		t.Fatalf("subject of %d bytes, warnings %q (%v); want at most 998 bytes and a warning", len(m.Subject), m.Warnings, err)
 	}
 }
+
+// TestTokenRevokedByAnotherProcess: a token revoked from another process (the CLI, on
+// the same database) is refused by the hub once its cache entry ages out (2 s), where
+// it was accepted for 30 s.
+func TestTokenRevokedByAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, inbox.Config{})
+	f.user(t, "lea@mairie.fr", inbox.RoleAgent)
+	secret, _, err := f.svc.CreateToken(ctx, "lea@mairie.fr", "script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, secret); err != nil {
+		t.Fatalf("Authenticate() = %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	other := inbox.New(f.store, f.blobs, inbox.Config{}, log) // its own token cache, as the CLI's process has
+	if n, err := other.RevokeTokens(ctx, "lea@mairie.fr", ""); err != nil || n != 1 {
+		t.Fatalf("RevokeTokens() = %d, %v", n, err)
+	}
+	f.clock.add(2100 * time.Millisecond)
+	if _, err := f.svc.Authenticate(ctx, secret); !errors.Is(err, inbox.ErrUnauthorized) {
+		t.Fatalf("Authenticate(revoked elsewhere, 2.1 s later) = %v, want ErrUnauthorized", err)
+	}
+}

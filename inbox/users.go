@@ -260,9 +260,12 @@ const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$ZnJvbnRkZXNrLWR1bW15$0O1qzqgr0
 
 // Token format: the prefix tells a leaked secret's origin to scanners and people.
 const (
-	tokenPrefix   = "fdk_"
-	tokenBytes    = 32
-	tokenCacheTTL = 30 * time.Second
+	tokenPrefix = "fdk_"
+	tokenBytes  = 32
+	// tokenCacheTTL bounds how long a hub keeps accepting a token revoked, or a user
+	// disabled, from another process (the CLI): the hub's own revocations empty its
+	// cache at once. At 2 s a busy client still costs one lookup per 2 s.
+	tokenCacheTTL = 2 * time.Second
 )
 
 // CreateToken makes a new API token for the user with that email and returns the secret

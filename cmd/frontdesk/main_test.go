@@ -125,6 +125,11 @@ func TestCLIUsersAndTokens(t *testing.T) {
 	if code != 0 || !strings.Contains(out, token[:10]) || !strings.Contains(out, "live") || strings.Contains(out, token) {
 		t.Fatalf("token list = %d %q, want the prefix, not the secret", code, out)
 	}
+	// A mistyped prefix revokes nothing, and says so: it must not look like a leaked
+	// token taken care of.
+	if code, _, errOut := cli(t, nil, "token", "revoke", "--data", data, "--email", "lea@mairie.fr", "--prefix", "nope"); code == 0 || !strings.Contains(errOut, `no live token of lea@mairie.fr with prefix "nope"`) {
+		t.Fatalf("token revoke with a prefix matching nothing = %d %q, want a failure naming it", code, errOut)
+	}
 	if code, out, _ := cli(t, nil, "token", "revoke", "--data", data, "--email", "lea@mairie.fr"); code != 0 || !strings.Contains(out, "1 token(s) revoked") {
 		t.Fatalf("token revoke = %d %q", code, out)
 	}

@@ -84,6 +84,9 @@ func runUser(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s %sd\n", *email, sub)
+		if sub == "disable" {
+			fmt.Fprintln(e.stdout, "a running hub refuses their API tokens within 2 seconds")
+		}
 	}
 	return nil
 }
@@ -200,7 +203,11 @@ func runToken(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%d token(s) revoked\n", n)
+		if n == 0 {
+			// A mistyped prefix must not look like a leaked token taken care of.
+			return fmt.Errorf("no live token of %s with prefix %q (see: frontdesk token list --email %s)", *email, *prefix, *email)
+		}
+		fmt.Fprintf(e.stdout, "%d token(s) revoked; a running hub refuses them within 2 seconds\n", n)
 	}
 	return nil
 }
