@@ -57,7 +57,7 @@ func runContact(ctx context.Context, e *env, args []string) error {
 	case sub == "erase" && !*yes && !e.isTerminal():
 		return fmt.Errorf("%w: erasing cannot be undone: add --yes when not on a terminal", errUsage)
 	}
-	a, err := openQuiet(ctx, e, c)
+	a, err := openExisting(ctx, e, c)
 	if err != nil {
 		return err
 	}

@@ -103,6 +103,15 @@ func TestConfigDefaultsAndEnvironment(t *testing.T) {
 func TestCLIUsersAndTokens(t *testing.T) {
 	data := t.TempDir()
 	pw := map[string]string{"FRONTDESK_PASSWORD": "un-mot-de-passe"}
+	// A mistyped --data is an error naming where the database was looked for, not a
+	// new empty database that answers "nothing".
+	typo := filepath.Join(t.TempDir(), "dta")
+	for _, args := range [][]string{{"user", "list"}, {"contact", "audit"}, {"token", "list", "--email", "x@y.fr"}, {"reindex"}} {
+		code, _, errs := cli(t, nil, append(args, "--data", typo)...)
+		if _, err := os.Stat(filepath.Join(typo, "frontdesk.db")); code != 1 || !strings.Contains(errs, "no database at") || err == nil {
+			t.Fatalf("%v on a folder without a database = %d %q (database made: %v), want an error and nothing made", args, code, errs, err == nil)
+		}
+	}
 	code, out, errs := cli(t, pw, "user", "add", "--data", data, "--email", "lea@mairie.fr", "--name", "Léa Martin", "--role", "supervisor", "--team", "accueil")
 	if code != 0 || !strings.Contains(out, "created supervisor user lea@mairie.fr") {
 		t.Fatalf("user add = %d %q %q", code, out, errs)

@@ -64,7 +64,7 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	if err := parse(flags(e, "reindex", &c), args); err != nil {
 		return err
 	}
-	a, err := openQuiet(ctx, e, c)
+	a, err := openExisting(ctx, e, c)
 	if err != nil {
 		return err
 	}

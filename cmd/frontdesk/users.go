@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
+	"github.com/frontdeskhq/frontdesk/inbox/store"
 )
 
 // openQuiet opens the app for a one-shot command, logging only warnings.
@@ -19,6 +23,27 @@ func openQuiet(ctx context.Context, e *env, c common) (*app, error) {
 	}
 	cfg.Log.Level = "warn"
 	return openApp(ctx, cfg, newLogger(cfg.Log, e.stderr))
+}
+
+// openExisting is openQuiet for commands that manage what a hub already holds: a data
+// folder without its database (a mistyped --data) is an error, where it was silently
+// made into a new, empty one that answered "nothing".
+func openExisting(ctx context.Context, e *env, c common) (*app, error) {
+	cfg, err := c.load(e)
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.Store.Path
+	if p == "" {
+		p = store.DefaultPath
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(cfg.DataDir, p)
+	}
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no database at %s: check --data (or data_dir in the configuration)", p)
+	}
+	return openQuiet(ctx, e, c)
 }
 
 // runUser manages users.
@@ -48,7 +73,11 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	if sub != "list" && *email == "" {
 		return fmt.Errorf("%w: --email is required", errUsage)
 	}
-	a, err := openQuiet(ctx, e, c)
+	open := openExisting
+	if sub == "add" {
+		open = openQuiet // the first administrator may be added before the first serve
+	}
+	a, err := open(ctx, e, c)
 	if err != nil {
 		return err
 	}
@@ -171,7 +200,7 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	if *email == "" {
 		return fmt.Errorf("%w: --email is required", errUsage)
 	}
-	a, err := openQuiet(ctx, e, c)
+	a, err := openExisting(ctx, e, c)
 	if err != nil {
 		return err
 	}
