@@ -79,10 +79,8 @@ func runContact(ctx context.Context, e *env, args []string) error {
 		}
 		return tw.Flush()
 	case "export":
-		x, err := a.inbox.ExportContact(ctx, inbox.CLIActor, *id, *reason)
-		if err != nil {
-			return err
-		}
+		// The file first: an export that cannot be written must not be in the audit
+		// log as done.
 		w := e.stdout
 		if *out != "" {
 			f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -91,6 +89,13 @@ func runContact(ctx context.Context, e *env, args []string) error {
 			}
 			defer f.Close()
 			w = f
+		}
+		x, err := a.inbox.ExportContact(ctx, inbox.CLIActor, *id, *reason)
+		if err != nil {
+			if *out != "" {
+				os.Remove(*out) // nothing exported: no empty file left behind
+			}
+			return err
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
