@@ -20,6 +20,9 @@ import (
 
 // runBench runs a load benchmark against a real hub started in this process.
 func runBench(ctx context.Context, e *env, args []string) error {
+	if subcommandHelp(e, args, "bench", "ingest, webchat, search, pipeline") {
+		return nil
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a benchmark: ingest, webchat, search or pipeline", errUsage)
 	}

@@ -17,6 +17,9 @@ import (
 // erase their data, read the audit log of those operations.
 func runContact(ctx context.Context, e *env, args []string) error {
 	const subs = "find, export, erase, audit"
+	if subcommandHelp(e, args, "contact", subs) {
+		return nil
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: %s", errUsage, subs)
 	}

@@ -88,7 +88,9 @@ func run(ctx context.Context, e *env, args []string) int {
 			case errors.Is(err, flag.ErrHelp):
 				return 0
 			case errors.Is(err, errUsage):
-				fmt.Fprintf(e.stderr, "frontdesk %s: %v\n", c.name, err)
+				if !errors.Is(err, errShown) {
+					fmt.Fprintf(e.stderr, "frontdesk %s: %v\n", c.name, err)
+				}
 				return 2
 			default:
 				fmt.Fprintf(e.stderr, "frontdesk %s: %v\n", c.name, err)
@@ -133,10 +135,28 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %w", errUsage, errShown) // the flag package wrote it, with the usage
+	}
+	if fs.NArg() > 0 {
+		// No command takes words besides its flags: a stray one (a flag's value
+		// without its flag) would otherwise stop the parsing, silently.
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	return nil
 }
+
+// subcommandHelp answers -h, --help or help where a subcommand is expected: the
+// subcommands on stdout; true when it did.
+func subcommandHelp(e *env, args []string, name, subs string) bool {
+	if len(args) == 0 || (args[0] != "-h" && args[0] != "--help" && args[0] != "help") {
+		return false
+	}
+	fmt.Fprintf(e.stdout, "usage: frontdesk %s SUBCOMMAND [flags]\nsubcommands: %s\n(frontdesk %s SUBCOMMAND -h lists a subcommand's flags)\n", name, subs, name)
+	return true
+}
+
+// errShown marks a usage error already written to the user.
+var errShown = errors.New("already shown")
 
 // load resolves the configuration for c.
 func (c common) load(e *env) (config, error) {

@@ -103,6 +103,19 @@ func TestConfigDefaultsAndEnvironment(t *testing.T) {
 func TestCLIUsersAndTokens(t *testing.T) {
 	data := t.TempDir()
 	pw := map[string]string{"FRONTDESK_PASSWORD": "un-mot-de-passe"}
+	// Help where a subcommand is expected lists them; a stray word or an unknown flag is
+	// a usage error, said once.
+	for _, cmd := range []string{"user", "token", "contact", "bench"} {
+		if code, out, _ := cli(t, nil, cmd, "-h"); code != 0 || !strings.Contains(out, "subcommands: ") {
+			t.Fatalf("%s -h = %d %q, want the subcommands", cmd, code, out)
+		}
+	}
+	if code, _, errs := cli(t, nil, "user", "list", "extra", "--data", data); code != 2 || !strings.Contains(errs, `unexpected argument "extra"`) {
+		t.Fatalf("user list extra = %d %q, want a usage error naming it", code, errs)
+	}
+	if code, _, errs := cli(t, nil, "user", "list", "--bogus"); code != 2 || strings.Count(errs, "flag provided but not defined") != 1 {
+		t.Fatalf("user list --bogus = %d %q, want the error once", code, errs)
+	}
 	// A mistyped --data is an error naming where the database was looked for, not a
 	// new empty database that answers "nothing".
 	typo := filepath.Join(t.TempDir(), "dta")

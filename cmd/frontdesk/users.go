@@ -48,6 +48,9 @@ func openExisting(ctx context.Context, e *env, c common) (*app, error) {
 
 // runUser manages users.
 func runUser(ctx context.Context, e *env, args []string) error {
+	if subcommandHelp(e, args, "user", "add, list, set-password, disable, enable") {
+		return nil
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: add, list, set-password, disable, enable", errUsage)
 	}
@@ -177,6 +180,9 @@ func password(e *env) (string, error) {
 
 // runToken manages API tokens.
 func runToken(ctx context.Context, e *env, args []string) error {
+	if subcommandHelp(e, args, "token", "create, list, revoke") {
+		return nil
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want a subcommand: create, list, revoke", errUsage)
 	}
