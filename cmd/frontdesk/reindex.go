@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/term"
 
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/search"
@@ -77,7 +79,11 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	p := newProgressBar(e.stderr, "reindex", total)
 	n, err := search.Rebuild(ctx, path, a.store, search.Options{DefaultCountry: a.cfg.Inbox.DefaultCountryCode, Logger: a.log},
 		a.cfg.Search, p.update)
-	p.done(n)
+	if err == nil {
+		p.done(n)
+	} else {
+		p.stop()
+	}
 	if errors.Is(err, search.ErrLocked) {
 		return fmt.Errorf("%w: stop frontdesk serve first (it owns the index), then run reindex again", err)
 	}
@@ -88,37 +94,66 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// progressBar draws "reindex [#####.....] 52% 10400/20000 8700/s" on a terminal line.
-// Safe for concurrent use.
+// progressBar draws "reindex [#####.....] 52% 10400/20000 8700/s" on a terminal line;
+// to a file or a pipe (a log) it writes such a line every five seconds instead of
+// redrawing one. Safe for concurrent use.
 type progressBar struct {
 	mu    sync.Mutex
 	w     io.Writer
+	tty   bool
 	label string
 	total int64
 	start time.Time
 	last  time.Time
+	drawn bool // something is on the current line
 }
 
 func newProgressBar(w io.Writer, label string, total int64) *progressBar {
-	return &progressBar{w: w, label: label, total: total, start: time.Now()}
+	f, ok := w.(*os.File)
+	tty := ok && term.IsTerminal(int(f.Fd()))
+	return &progressBar{w: w, tty: tty, label: label, total: total, start: time.Now(), last: time.Now()}
 }
 
-// update redraws the bar, at most ten times a second.
+// update redraws the bar, at most ten times a second (a line every five seconds when
+// not on a terminal).
 func (p *progressBar) update(done int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond {
-		p.last = now
+	now := time.Now()
+	switch {
+	case p.tty && now.Sub(p.last) >= 100*time.Millisecond:
 		p.draw(done, "\r")
+		p.drawn = true
+	case !p.tty && now.Sub(p.last) >= 5*time.Second:
+		p.draw(done, "")
+		fmt.Fprintln(p.w)
+	default:
+		return
 	}
+	p.last = now
 }
 
 // done draws the final state and ends the line.
 func (p *progressBar) done(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.draw(n, "\r")
+	prefix := ""
+	if p.tty {
+		prefix = "\r"
+	}
+	p.draw(n, prefix)
 	fmt.Fprintln(p.w)
+	p.drawn = false
+}
+
+// stop ends the bar's line after a failure, without claiming an end state.
+func (p *progressBar) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprintln(p.w)
+		p.drawn = false
+	}
 }
 
 func (p *progressBar) draw(done int, prefix string) {
