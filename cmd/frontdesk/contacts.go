@@ -36,14 +36,14 @@ func runContact(ctx context.Context, e *env, args []string) error {
 		phone = fs.String("phone", "", "the person's phone `number`, in any usual form")
 	case "export":
 		id = fs.Int64("id", 0, "the contact's `id` (see contact find)")
-		reason = fs.String("reason", "", "why, for the audit log (the request's reference)")
+		reason = fs.String("reason", "", "`why`, for the audit log (required: the request's reference or date)")
 		out = fs.String("out", "", "write the JSON to this `file` (default: standard output)")
 	case "erase":
 		id = fs.Int64("id", 0, "the contact's `id` (see contact find)")
-		reason = fs.String("reason", "", "why, for the audit log (required: the request's reference or date)")
+		reason = fs.String("reason", "", "`why`, for the audit log (required: the request's reference or date)")
 		yes = fs.Bool("yes", false, "do not ask for confirmation (required when not on a terminal)")
 	case "audit":
-		limit = fs.Int("limit", 50, "how many entries, newest first (at most 200)")
+		limit = fs.Int("limit", 50, "how many entries, newest first (1 to 200)")
 	default:
 		return fmt.Errorf("%w: unknown subcommand %q: want %s", errUsage, sub, subs)
 	}
@@ -53,10 +53,14 @@ func runContact(ctx context.Context, e *env, args []string) error {
 	switch {
 	case sub == "find" && (*email == "") == (*phone == ""):
 		return fmt.Errorf("%w: give --email or --phone", errUsage)
-	case (sub == "export" || sub == "erase") && *id <= 0:
+	case (sub == "export" || sub == "erase") && *id == 0:
 		return fmt.Errorf("%w: --id is required", errUsage)
-	case sub == "erase" && strings.TrimSpace(*reason) == "":
+	case (sub == "export" || sub == "erase") && *id < 0:
+		return fmt.Errorf("%w: --id %d: a contact id is positive", errUsage, *id)
+	case (sub == "export" || sub == "erase") && strings.TrimSpace(*reason) == "":
 		return fmt.Errorf("%w: --reason is required: it goes to the audit log", errUsage)
+	case sub == "audit" && (*limit < 1 || *limit > 200):
+		return fmt.Errorf("%w: --limit %d: from 1 to 200", errUsage, *limit)
 	case sub == "erase" && !*yes && !e.isTerminal():
 		return fmt.Errorf("%w: erasing cannot be undone: add --yes when not on a terminal", errUsage)
 	}

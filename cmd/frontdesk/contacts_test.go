@@ -23,6 +23,12 @@ func TestContactExportCLI(t *testing.T) {
 			t.Fatalf("export to %s = %d %q, want a failure", out, code, errs)
 		}
 	}
+	// A flag's bad value is a usage error naming the flag, before the database opens.
+	for _, args := range [][]string{{"--id", "1"}, {"--id", "-5", "--reason", "r"}} {
+		if code, _, errs := cli(t, nil, append([]string{"contact", "export", "--data", data}, args...)...); code != 2 || !strings.Contains(errs, "--") {
+			t.Fatalf("contact export %v = %d %q, want a usage error naming the flag", args, code, errs)
+		}
+	}
 	good := filepath.Join(t.TempDir(), "contact-1.json")
 	if code, _, errs := cli(t, nil, "contact", "export", "--data", data, "--id", "1", "--reason", "REQ-1", "--out", good); code != 0 {
 		t.Fatalf("export = %d %q", code, errs)

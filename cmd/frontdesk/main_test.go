@@ -135,7 +135,7 @@ func TestCLIUsersAndTokens(t *testing.T) {
 	if code, _, errs := cli(t, nil, "user", "add", "--data", data, "--email", "b@mairie.fr", "--name", "B"); code != 2 || !strings.Contains(errs, "FRONTDESK_PASSWORD") {
 		t.Fatalf("user add without password and terminal = %d %q, want 2 and how to give one", code, errs)
 	}
-	if code, _, errs := cli(t, pw, "user", "add", "--data", data, "--email", "c@mairie.fr", "--name", "C", "--role", "boss"); code != 1 || !strings.Contains(errs, "role") {
+	if code, _, errs := cli(t, pw, "user", "add", "--data", data, "--email", "c@mairie.fr", "--name", "C", "--role", "boss"); code != 2 || !strings.Contains(errs, `--role "boss"`) {
 		t.Fatalf("user add --role boss = %d %q", code, errs)
 	}
 	code, out, _ = cli(t, nil, "token", "create", "--data", data, "--email", "lea@mairie.fr")

@@ -76,6 +76,9 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	if sub != "list" && *email == "" {
 		return fmt.Errorf("%w: --email is required", errUsage)
 	}
+	if sub == "add" && !inbox.Role(*role).Valid() {
+		return fmt.Errorf("%w: --role %q: agent, supervisor or admin", errUsage, *role)
+	}
 	open := openExisting
 	if sub == "add" {
 		open = openQuiet // the first administrator may be added before the first serve
