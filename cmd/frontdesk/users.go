@@ -7,12 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/frontdeskhq/frontdesk/inbox"
-	"github.com/frontdeskhq/frontdesk/inbox/store"
 )
 
 // openQuiet opens the app for a one-shot command, logging only warnings.
@@ -33,13 +31,7 @@ func openExisting(ctx context.Context, e *env, c common) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := cfg.Store.Path
-	if p == "" {
-		p = store.DefaultPath
-	}
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(cfg.DataDir, p)
-	}
+	p := cfg.Store.File(cfg.DataDir)
 	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no database at %s: check --data (or data_dir in the configuration)", p)
 	}

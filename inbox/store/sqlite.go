@@ -167,6 +167,16 @@ type Option func(*SQLite)
 // waking the outbox relay).
 func WithCommitHook(fn func()) Option { return func(s *SQLite) { s.onCommit = fn } }
 
+// File is the database file cfg names: cfg.Path (DefaultPath when empty), relative to
+// dataDir unless absolute or ":memory:".
+func (c Config) File(dataDir string) string {
+	path := c.WithDefaults().Path
+	if !filepath.IsAbs(path) && path != ":memory:" {
+		path = filepath.Join(dataDir, path)
+	}
+	return path
+}
+
 // Open opens (creating if needed) the database at cfg.Path, relative to dataDir, applies
 // pending migrations and starts the writer.
 func Open(ctx context.Context, cfg Config, dataDir string, logger *slog.Logger, opts ...Option) (*SQLite, error) {
@@ -174,10 +184,7 @@ func Open(ctx context.Context, cfg Config, dataDir string, logger *slog.Logger, 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	path := cfg.Path
-	if !filepath.IsAbs(path) && path != ":memory:" {
-		path = filepath.Join(dataDir, path)
-	}
+	path := cfg.File(dataDir)
 	pragmas := []string{
 		fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
 		"journal_mode(WAL)",
