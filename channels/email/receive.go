@@ -329,10 +329,10 @@ const unknownSenderLocal = "unknown-sender"
 // usableAddress reports whether a is one bare address the inbox accepts as an email
 // identity.
 func usableAddress(a string) bool {
-	if a == "" || len(a) > 320 || !strings.Contains(a, "@") || strings.ContainsAny(a, "<>\r\n") {
-		return false
+	if a == "" || strings.ContainsAny(a, "<>\r\n") {
+		return false // a bare address, not a "Name <addr>" NormalizeIdentity would accept
 	}
-	_, err := mail.ParseAddress(a) // as inbox.NormalizeIdentity does
+	_, err := inbox.NormalizeIdentity(inbox.Identity{Kind: channels.KindEmail, Value: a}, "")
 	return err == nil
 }
 
