@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ func (s *Service) Ingest(ctx context.Context, env channels.Envelope) (res Ingest
 	if dateWarning != "" {
 		msg.Warnings = append(msg.Warnings, dateWarning)
 	}
-	if len(env.Subject) > len(msg.Subject) && len(msg.Subject) >= 990 {
+	if len(cleanLine(env.Subject, math.MaxInt)) > len(msg.Subject) {
 		msg.Warnings = append(msg.Warnings, fmt.Sprintf("subject cut at %d bytes", len(msg.Subject)))
 	}
 	msg.Text, msg.Warnings = s.capText(env.Text, msg.Warnings)

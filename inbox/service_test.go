@@ -628,6 +628,11 @@ func TestIngestLongSubject(t *testing.T) {
 	if err != nil || len(m.Subject) > 998 || !slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.HasPrefix(w, "subject cut at ") }) {
 		t.Fatalf("subject of %d bytes, warnings %q (%v); want at most 998 bytes and a warning", len(m.Subject), m.Warnings, err)
 	}
+	// Spaces trimmed from a subject that fits are not a cut.
+	r = f.ingest(t, email("a@b.fr", "<fits@x>", strings.Repeat("a", 995)+"          ", "Texte"))
+	if m, err := f.store.Message(context.Background(), r.MessageID); err != nil || len(m.Subject) != 995 || len(m.Warnings) != 0 {
+		t.Fatalf("subject of %d bytes, warnings %q (%v); want 995 bytes and no warning", len(m.Subject), m.Warnings, err)
+	}
 }
 
 // TestTokenRevokedByAnotherProcess: a token revoked from another process (the CLI, on
