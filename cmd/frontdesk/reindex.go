@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/term"
 
 	"github.com/frontdeskhq/frontdesk/inbox/store"
 	"github.com/frontdeskhq/frontdesk/search"
@@ -109,9 +107,7 @@ type progressBar struct {
 }
 
 func newProgressBar(w io.Writer, label string, total int64) *progressBar {
-	f, ok := w.(*os.File)
-	tty := ok && term.IsTerminal(int(f.Fd()))
-	return &progressBar{w: w, tty: tty, label: label, total: total, start: time.Now(), last: time.Now()}
+	return &progressBar{w: w, tty: isTerminal(w), label: label, total: total, start: time.Now(), last: time.Now()}
 }
 
 // update redraws the bar, at most ten times a second (a line every five seconds when
