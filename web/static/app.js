@@ -403,9 +403,8 @@
 
   // submitReply sends the reply or note with the files chosen (files.files, dropped by
   // files.clear once sent). While it goes the form is busy and its button says so.
-  // The server's limits on files are not known to the page (neither the page nor
-  // /api/v1/me carries them): a file too large is refused by the server, whose
-  // answer is shown.
+  // The files were checked against the reply's limits when chosen (composer); should
+  // the server still refuse them, its answer is shown.
   async function submitReply(area, btn, files) {
     const text = area.value.trim();
     const picked = files ? files.files.slice() : [];
