@@ -2,8 +2,26 @@ package inbox
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
+
+// ContactNames returns the display names (Contact.DisplayName) of the contacts among
+// ids that exist, in one read.
+func (s *Service) ContactNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cs, err := s.store.ContactsByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: contact names: %w", err)
+	}
+	for _, c := range cs {
+		out[c.ID] = c.DisplayName()
+	}
+	return out, nil
+}
 
 // BulkReader reads many records at once and lists what changed since a time, for
 // derived indexes (the search index) that follow the store and catch up with it.

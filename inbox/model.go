@@ -100,6 +100,24 @@ type Contact struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
+// DisplayName is how lists show c: the name, else the value of its first identity by
+// kind (as the conversation list's contact_name), else "".
+func (c Contact) DisplayName() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	var first *Identity
+	for i := range c.Identities {
+		if first == nil || c.Identities[i].Kind < first.Kind {
+			first = &c.Identities[i]
+		}
+	}
+	if first == nil {
+		return ""
+	}
+	return first.Value
+}
+
 // LogValue redacts the contact for logs.
 func (c Contact) LogValue() slog.Value { return slog.Int64Value(c.ID) }
 

@@ -659,3 +659,20 @@ func TestTokenRevokedByAnotherProcess(t *testing.T) {
 		t.Fatalf("Authenticate(revoked elsewhere, 2.1 s later) = %v, want ErrUnauthorized", err)
 	}
 }
+
+// TestContactDisplayName: the name, else the first identity by kind, else nothing.
+func TestContactDisplayName(t *testing.T) {
+	for _, tt := range []struct {
+		c    inbox.Contact
+		want string
+	}{
+		{inbox.Contact{Name: "Marie", Identities: []inbox.Identity{{Kind: channels.KindEmail, Value: "m@x.fr"}}}, "Marie"},
+		{inbox.Contact{Identities: []inbox.Identity{{Kind: channels.KindVisitor, Value: "visitor-1"}, {Kind: channels.KindEmail, Value: "m@x.fr"}}}, "m@x.fr"},
+		{inbox.Contact{Identities: []inbox.Identity{{Kind: channels.KindVisitor, Value: "visitor-1"}}}, "visitor-1"},
+		{inbox.Contact{}, ""},
+	} {
+		if got := tt.c.DisplayName(); got != tt.want {
+			t.Errorf("DisplayName(%+v) = %q, want %q", tt.c, got, tt.want)
+		}
+	}
+}

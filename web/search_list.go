@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,32 @@ func (s *Server) searchList(w http.ResponseWriter, r *http.Request, u inbox.User
 	if err != nil {
 		return searchError(err)
 	}
+	if err := s.nameContacts(r.Context(), res.Hits); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, searchPage{Result: res, TookMS: float64(res.Took.Microseconds()) / 1000})
+	return nil
+}
+
+// nameContacts gives the hits of contacts without a name (a website visitor, a caller)
+// the name lists show them by, their address or visitor id, in one read for the page:
+// the index keeps only names people gave.
+func (s *Server) nameContacts(ctx context.Context, hits []search.Hit) error {
+	var ids []int64
+	for _, h := range hits {
+		if h.ContactName == "" && h.ContactID != 0 && !slices.Contains(ids, h.ContactID) {
+			ids = append(ids, h.ContactID)
+		}
+	}
+	names, err := s.inbox.ContactNames(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range hits {
+		if hits[i].ContactName == "" {
+			hits[i].ContactName = names[hits[i].ContactID]
+		}
+	}
 	return nil
 }
 

@@ -24,7 +24,7 @@ import (
 
 // newSearchAPI is a server with a real store, inbox and search index, holding a few
 // messages: one in the agent's team, one in another team, one in the shared queue.
-func newSearchAPI(t *testing.T) *apiFixture {
+func newSearchAPI(t *testing.T, extra ...channels.Envelope) *apiFixture {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -84,6 +84,11 @@ func newSearchAPI(t *testing.T) *apiFixture {
 			if _, err := svc.UpdateConversation(ctx, sup, res.ConversationID, inbox.Patch{TeamID: &m.team}); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+	for _, env := range extra {
+		if _, err := svc.Ingest(ctx, env); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if _, err := search.NewIndexer(idx, st, nil, search.Config{}, "test", log).CatchUp(ctx, nil); err != nil {
@@ -241,4 +246,23 @@ func TestSavedSearches(t *testing.T) {
 func jsonID(v any) string {
 	f, _ := v.(float64)
 	return strconv.FormatInt(int64(f), 10)
+}
+
+// TestSearchNamesContacts: a hit of a contact without a name (a website visitor) is
+// named as the inbox's list names them, by their visitor id, not left blank.
+func TestSearchNamesContacts(t *testing.T) {
+	f := newSearchAPI(t, channels.Envelope{Channel: channels.Webchat, ExternalID: "w1",
+		From: channels.Identity{Kind: channels.KindVisitor, Value: "visitor-b21e07"}, Text: "J'ai perdu mon parapluie", Language: "fr"})
+	r := f.do(t, "sup@x.fr", "GET", "/api/v1/search?q=parapluie", "")
+	hits, _ := r.body["hits"].([]any)
+	if r.status != http.StatusOK || len(hits) != 1 {
+		t.Fatalf("GET search parapluie = %d %s, want one hit", r.status, r.raw)
+	}
+	if h, _ := hits[0].(map[string]any); h["contact_name"] != "visitor-b21e07" {
+		t.Fatalf("hit of a nameless visitor has contact_name %v, want visitor-b21e07", h["contact_name"])
+	}
+	named := f.do(t, "sup@x.fr", "GET", "/api/v1/search?q=facture", "")
+	if !strings.Contains(named.raw, `"contact_name":"-Contact"`) {
+		t.Fatalf("GET search facture = %s, want the name people gave kept", named.raw)
+	}
 }

@@ -133,6 +133,7 @@ type Accounts interface {
 	CreateUser(ctx context.Context, in inbox.NewUser) (inbox.User, error)
 	UpdateUser(ctx context.Context, id int64, p inbox.UserPatch) (inbox.User, error)
 	CreateTeam(ctx context.Context, slug, name string) (inbox.Team, error)
+	ContactNames(ctx context.Context, ids []int64) (map[int64]string, error)
 	MaxReplyFiles() int
 	MaxReplyFileBytes() int64
 }

@@ -60,22 +60,10 @@
     return '/inbox#all/' + h.conversation_id + '/' + h.message_id + (words.length ? '/' + encodeURIComponent(words.join('\n')) : '');
   }
 
-  // contactNames holds, by contact id, the name shown for a contact the index knows no
-  // name of: as in the inbox's list, the contact's first address or number (a web
-  // visitor's id), read from one of their conversations once.
-  const contactNames = new Map();
-  function contactName(h) {
-    if (!contactNames.has(h.contact_id)) {
-      contactNames.set(h.contact_id, api('GET', '/api/v1/conversations/' + h.conversation_id).then((d) =>
-        d.contact.name || (d.contact.identities[0] && d.contact.identities[0].value) || '', () => ''));
-    }
-    return contactNames.get(h.contact_id);
-  }
-
   function hitNode(h) {
-    // Never "#12": a contact without a name is "Contact" until their address is known.
+    // Never "#12": the server names a contact without a name by their address or
+    // visitor id, as the inbox's list does; "Contact" only if they have neither.
     const who = el('span', { class: 'who' }, h.contact_name || t('thread.contact'));
-    if (!h.contact_name) contactName(h).then((n) => { if (n) who.textContent = n; });
     return el('li', { class: 'hit' },
       el('article', {},
         el('h3', {}, el('a', { href: inContext(h) }, who, ' — ' + (h.subject || t('search.noSubject')))),
